@@ -1,0 +1,23 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { DeliveryGoneError, finishDelivery, runAttempt, type AttemptDeps, type AttemptInput, type AttemptResult } from '../src/delivery/attempt';
+import type { DeliveryStatus } from '../workflows/definitions';
+
+/** Delivery activities; the logic lives in src/delivery/attempt.ts. */
+export function createDeliveryActivities(deps: AttemptDeps) {
+  return {
+    async attemptDelivery(input: AttemptInput): Promise<AttemptResult> {
+      try {
+        return await runAttempt(deps, input);
+      } catch (err) {
+        // A delivery row that does not exist will not appear by retrying.
+        if (err instanceof DeliveryGoneError) {
+          throw ApplicationFailure.nonRetryable((err as Error).message, 'DeliveryGone');
+        }
+        throw err;
+      }
+    },
+    async finishDelivery(input: { deliveryId: string; status: DeliveryStatus }): Promise<void> {
+      await finishDelivery(deps.db, input.deliveryId, input.status);
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import type { Knex } from 'knex';
+import * as initial from './20261128000000_initial';
+
+// Listed explicitly (not read from disk) so migrations run the same under tsx, from dist/ and
+// from a bundled install.
+const migrations: Record<string, Knex.Migration> = {
+  '20261128000000_initial': initial,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name],
+};

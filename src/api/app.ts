@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import type { Metrics } from '../metrics';
+import { authenticate } from './auth';
+import type { ApiDeps } from './deps';
+import { errorHandler, notFoundRoute } from './errors';
+import { router as deliveriesRouter } from './v1/deliveries';
+import { router as eventsRouter } from './v1/events';
+import { router as webhooksRouter } from './v1/webhooks';
+
+export interface AppOptions {
+  metrics?: Metrics;
+  /** Extra readiness checks (e.g. the in-process worker is running). */
+  ready?: () => Promise<void>;
+}
+
+/** The HTTP API; everything it needs comes in `deps`. */
+export function createApp(deps: ApiDeps, opts: AppOptions = {}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use((req, res, next) => {
+    const id = (req.get('x-request-id') ?? '').slice(0, 100) || randomUUID();
+    res.locals.reqId = id;
+    res.set('x-request-id', id);
+    const end = opts.metrics?.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      end?.({ route: (req.route?.path as string | undefined) ? `${req.baseUrl}${req.route.path}` : 'unmatched', status: String(res.statusCode) });
+      deps.log.debug({ reqId: id, method: req.method, path: req.path, status: res.statusCode }, 'request');
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    try {
+      await deps.db.raw('select 1');
+      checks.postgres = 'ok';
+    } catch (err) {
+      checks.postgres = (err as Error).message;
+    }
+    try {
+      await deps.client.workflowService.getSystemInfo({});
+      checks.temporal = 'ok';
+    } catch (err) {
+      checks.temporal = (err as Error).message;
+    }
+    if (opts.ready) {
+      try {
+        await opts.ready();
+        checks.worker = 'ok';
+      } catch (err) {
+        checks.worker = (err as Error).message;
+      }
+    }
+    const ok = Object.values(checks).every((v) => v === 'ok');
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', checks });
+  });
+  if (opts.metrics) {
+    const registry = opts.metrics.registry;
+    app.get('/metrics', async (_req, res) => void res.type(registry.contentType).send(await registry.metrics()));
+  }
+
+  const v1 = express.Router();
+  v1.use(express.json({ limit: deps.config.HOOKFLOW_MAX_PAYLOAD_BYTES + 64 * 1024, type: ['application/json', 'application/*+json'] }));
+  v1.use(authenticate(deps.db));
+  v1.use(webhooksRouter(deps));
+  v1.use(eventsRouter(deps));
+  v1.use(deliveriesRouter(deps));
+  app.use('/v1', v1);
+  app.use(notFoundRoute);
+  app.use(errorHandler(deps.log));
+  return app;
+}

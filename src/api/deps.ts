@@ -1,0 +1,19 @@
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { Db } from '../db/knex';
+import type { Cidr } from '../delivery/ssrf';
+import type { DispatchDeps } from '../services/dispatch';
+import type { SecretBox } from '../signing/secret-box';
+
+/** Everything the API needs, built once by the process roles (start / api). */
+export interface ApiDeps {
+  config: Config;
+  db: Db;
+  client: Client;
+  secretBox: SecretBox;
+  /** CIDRs webhook URLs may point to despite being private (HOOKFLOW_ALLOW_PRIVATE_TARGETS). */
+  allow: Cidr[];
+  log: Logger;
+  dispatch: DispatchDeps;
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import type { AttemptRow, DeliveryRow } from '../../db/repositories/deliveries';
+
+export const DELIVERY_STATUSES = ['pending', 'retrying', 'success', 'failed', 'abandoned', 'cancelled'] as const;
+
+export const DeliveryListQuery = z.object({
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+/** The deliveries log item, as seed 002 shows it. */
+export const DeliveryListItem = z.object({
+  id: z.string(),
+  event: z.string(),
+  timestamp: z.string(),
+  status: z.enum(DELIVERY_STATUSES),
+  response_code: z.number().nullable(),
+  response_time_ms: z.number().nullable(),
+});
+
+export const AttemptOut = z.object({
+  attempt_no: z.number(),
+  started_at: z.string(),
+  duration_ms: z.number(),
+  response_code: z.number().nullable(),
+  response_body: z.string().nullable(),
+  error_class: z.string().nullable(),
+  error_message: z.string().nullable(),
+  trigger: z.string(),
+});
+
+export const DeliveryOut = DeliveryListItem.extend({
+  event_id: z.string(),
+  webhook_id: z.string(),
+  attempts: z.number(),
+  next_attempt_at: z.string().nullable(),
+  is_test: z.boolean(),
+  workflow_id: z.string(),
+  last_error: z.string().nullable(),
+  attempt_log: z.array(AttemptOut),
+});
+
+export const toDeliveryListItem = (d: DeliveryRow): z.infer<typeof DeliveryListItem> => ({
+  id: d.id,
+  event: d.event_type,
+  timestamp: d.created_at.toISOString(),
+  status: d.status,
+  response_code: d.last_response_code,
+  response_time_ms: d.last_response_time_ms,
+});
+
+export const toDeliveryOut = (d: DeliveryRow, attempts: AttemptRow[]): z.infer<typeof DeliveryOut> => ({
+  ...toDeliveryListItem(d),
+  event_id: d.event_id,
+  webhook_id: d.webhook_id,
+  attempts: d.attempts,
+  next_attempt_at: d.next_attempt_at ? d.next_attempt_at.toISOString() : null,
+  is_test: d.is_test,
+  workflow_id: d.workflow_id,
+  last_error: d.last_error,
+  attempt_log: attempts.map((a) => ({
+    attempt_no: a.attempt_no,
+    started_at: a.started_at.toISOString(),
+    duration_ms: a.duration_ms,
+    response_code: a.response_code,
+    response_body: a.response_body,
+    error_class: a.error_class,
+    error_message: a.error_message,
+    trigger: a.trigger,
+  })),
+});

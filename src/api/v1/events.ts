@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import * as deliveriesRepo from '../../db/repositories/deliveries';
+import * as repo from '../../db/repositories/events';
+import { listActiveWebhooks } from '../../db/repositories/webhooks';
+import { newId } from '../../domain/ids';
+import { EVENT_TYPE_RE, matchesSubscription } from '../../domain/subscription';
+import { dispatchEvent } from '../../services/dispatch';
+import { deliveryWorkflowId } from '../../../workflows/definitions';
+import { requireScope, ws } from '../auth';
+import type { ApiDeps } from '../deps';
+import { notFound, ProblemError, zodProblem } from '../errors';
+import { parse } from '../validate';
+import { toDeliveryListItem, DeliveryListItem } from './delivery-schemas';
+
+export const EventIn = z
+  .object({
+    type: z.string().min(1).max(200).regex(EVENT_TYPE_RE, 'must be dot-separated segments like task.created'),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+
+export const EventOut = z.object({
+  id: z.string(),
+  type: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+  deliveries: z.array(DeliveryListItem.extend({ webhook_id: z.string() })),
+});
+
+const IdempotencyKey = z.string().min(1).max(255).describe('Idempotency-Key');
+const IdParams = z.object({ id: z.string().regex(/^evt_[0-9a-z]{26}$/, 'not an event id') });
+
+async function eventOut(deps: ApiDeps, e: repo.EventRow): Promise<z.infer<typeof EventOut>> {
+  const ds = await deliveriesRepo.listDeliveriesOfEvent(deps.db, e.id);
+  return {
+    id: e.id,
+    type: e.type,
+    data: e.payload as Record<string, unknown>,
+    created_at: e.created_at.toISOString(),
+    deliveries: ds.map((d) => ({ ...toDeliveryListItem(d), webhook_id: d.webhook_id })),
+  };
+}
+
+/**
+ * Stores the event and one delivery per subscribed active webhook in one transaction, then
+ * starts their workflows. If the process dies in between, the reconciler starts them.
+ */
+export async function publishEvent(deps: ApiDeps, req: Request, res: Response) {
+  const body = parse(EventIn, req, 'body');
+  const size = Buffer.byteLength(JSON.stringify(body.data));
+  if (size > deps.config.HOOKFLOW_MAX_PAYLOAD_BYTES) {
+    throw new ProblemError(413, 'Payload Too Large', `event data is ${size} bytes; the limit is ${deps.config.HOOKFLOW_MAX_PAYLOAD_BYTES}`);
+  }
+  const rawKey = req.get('idempotency-key');
+  let key: string | null = null;
+  if (rawKey !== undefined) {
+    const k = IdempotencyKey.safeParse(rawKey);
+    if (!k.success) throw zodProblem(k.error, 'headers');
+    key = k.data;
+  }
+  const workspaceId = ws(req);
+  const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+
+  const created = await deps.db.transaction(async (trx) => {
+    const event = await repo.insertEvent(trx, { id: newId('evt'), workspace_id: workspaceId, type: body.type, payload: body.data, idempotency_key: key, request_hash: hash });
+    if (!event) return null;
+    const hooks = (await listActiveWebhooks(trx, workspaceId)).filter((w) => matchesSubscription(w.events, body.type));
+    await deliveriesRepo.insertDeliveries(
+      trx,
+      hooks.map((w) => ({
+        id: newId('dlv'),
+        workspace_id: workspaceId,
+        event_id: event.id,
+        webhook_id: w.id,
+        event_type: body.type,
+        is_test: false,
+        workflow_id: deliveryWorkflowId(event.id, w.id),
+      })),
+    );
+    return event;
+  });
+
+  if (!created) {
+    const existing = (await repo.getEventByIdempotencyKey(deps.db, workspaceId, key!))!;
+    if (existing.request_hash !== hash) {
+      throw new ProblemError(422, 'Unprocessable Entity', 'this Idempotency-Key was already used with a different request body');
+    }
+    res.status(202).set('Idempotent-Replayed', 'true').json(await eventOut(deps, existing));
+    return;
+  }
+  try {
+    await dispatchEvent(deps.dispatch, created.id);
+  } catch (err) {
+    // Accepted all the same: the reconciler dispatches it once Temporal answers again.
+    deps.log.warn({ err, eventId: created.id }, 'could not start deliveries now; the reconciler will retry');
+  }
+  res.status(202).location(`/v1/events/${created.id}`).json(await eventOut(deps, created));
+}
+
+export async function getEvent(deps: ApiDeps, req: Request, res: Response) {
+  const { id } = parse(IdParams, req, 'params');
+  const e = await repo.getEvent(deps.db, ws(req), id);
+  if (!e) throw notFound('event', id);
+  res.json(await eventOut(deps, e));
+}
+
+export function router(deps: ApiDeps): Router {
+  const r = Router();
+  r.post('/events', requireScope('events:write'), (req, res) => publishEvent(deps, req, res));
+  r.get('/events/:id', requireScope('deliveries:read'), (req, res) => getEvent(deps, req, res));
+  return r;
+}

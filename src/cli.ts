@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+import { ConfigError, loadConfig, type Config } from './config';
+import { createDb, ensureDatabase, migrateLatest } from './db/knex';
+import { createApiKey, SCOPES, type Scope } from './db/repositories/api-keys';
+import { ensureWorkspace } from './db/repositories/workspaces';
+import { createLogger } from './logger';
+import { startHookflow, type Role } from './runtime';
+
+const USAGE = `hookflow <command>
+
+  start                 everything in one process: embedded PostgreSQL (unless DATABASE_URL),
+                        Temporal dev server (unless TEMPORAL_ADDRESS), API and worker
+  api                   the HTTP API only (needs DATABASE_URL and TEMPORAL_ADDRESS)
+  worker                the Temporal worker only (needs DATABASE_URL and TEMPORAL_ADDRESS)
+  migrate               apply database migrations (needs DATABASE_URL)
+  keys create --workspace <id> [--name <n>] [--scopes a,b]
+                        create an API key (printed once)
+
+Configuration is read from the environment; see README.md.`;
+
+function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function runRoles(config: Config, roles: Role[], banner: boolean): Promise<void> {
+  const log = createLogger(config.LOG_LEVEL);
+  const progress = (m: string) => process.stderr.write(`hookflow: ${m}\n`);
+  const started = Date.now();
+  const running = await startHookflow(config, roles, { log, progress });
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    progress(`${signal}: shutting down`);
+    await running.stop();
+    progress('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  if (banner) {
+    const lines = [
+      '',
+      `  Hookflow is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      running.apiUrl ? `  API:             ${running.apiUrl}   (health: ${running.apiUrl}/readyz)` : null,
+      running.uiUrl ? `  Temporal Web UI: ${running.uiUrl}` : `  Temporal:        ${running.temporalAddress}`,
+      running.apiKey ? `  API key:         ${running.apiKey}` : null,
+      '',
+      running.apiUrl && running.apiKey
+        ? `  try: curl -H "Authorization: Bearer ${running.apiKey}" ${running.apiUrl}/v1/webhooks`
+        : null,
+      '  Ctrl-C stops everything.',
+      '',
+    ].filter((l) => l !== null);
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...args] = argv;
+  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const config = loadConfig();
+  switch (cmd) {
+    case 'start':
+      return runRoles(config, ['api', 'worker'], true);
+    case 'api':
+    case 'worker':
+      if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) throw new ConfigError(`hookflow ${cmd} needs DATABASE_URL and TEMPORAL_ADDRESS (use \`hookflow start\` for the embedded setup)`);
+      return runRoles(config, [cmd], false);
+    case 'migrate': {
+      if (!config.DATABASE_URL) throw new ConfigError('hookflow migrate needs DATABASE_URL');
+      await ensureDatabase(config.DATABASE_URL);
+      const db = createDb(config.DATABASE_URL);
+      try {
+        const applied = await migrateLatest(db);
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'already up to date\n');
+      } finally {
+        await db.destroy();
+      }
+      return;
+    }
+    case 'keys': {
+      if (args[0] !== 'create') throw new ConfigError('usage: hookflow keys create --workspace <id> [--name <n>] [--scopes a,b]');
+      if (!config.DATABASE_URL) throw new ConfigError('hookflow keys needs DATABASE_URL');
+      const workspace = arg(args, '--workspace');
+      if (!workspace) throw new ConfigError('--workspace <id> is required');
+      const scopes = (arg(args, '--scopes')?.split(',') ?? [...SCOPES]) as Scope[];
+      const bad = scopes.filter((s) => !SCOPES.includes(s));
+      if (bad.length) throw new ConfigError(`unknown scopes: ${bad.join(', ')} (known: ${SCOPES.join(', ')})`);
+      const db = createDb(config.DATABASE_URL);
+      try {
+        await ensureWorkspace(db, workspace, workspace);
+        const { key, row } = await createApiKey(db, { workspaceId: workspace, name: arg(args, '--name') ?? 'cli', scopes });
+        process.stdout.write(`${key}\n`);
+        process.stderr.write(`created ${row.id} for ${workspace} with scopes ${scopes.join(',')}; store it now, it is not shown again\n`);
+      } finally {
+        await db.destroy();
+      }
+      return;
+    }
+    default:
+      throw new ConfigError(`unknown command "${cmd}"\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  process.stderr.write(`hookflow: ${err instanceof ConfigError ? err.message : (err?.stack ?? err)}\n`);
+  process.exit(1);
+});

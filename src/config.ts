@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** The whole configuration, parsed once from the environment. Nothing else reads process.env. */
+export const ConfigSchema = z.object({
+  /** HTTP port of the API. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Interface the API listens on. */
+  HOST: z.string().default('127.0.0.1'),
+  /** PostgreSQL URL; when absent, `start` runs an embedded PostgreSQL in the data dir. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Port of the embedded PostgreSQL (0 = first free port from 54329). */
+  HOOKFLOW_EMBEDDED_PG_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Temporal frontend address; when absent, `start` runs a Temporal dev server. */
+  TEMPORAL_ADDRESS: z.string().optional(),
+  /** Temporal namespace. */
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Task queue of the delivery workflows and activities. */
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookflow'),
+  /** Path of the `temporal` CLI; else PATH, else .tools/venv/bin/temporal. */
+  TEMPORAL_CLI: z.string().optional(),
+  /** gRPC port of the embedded Temporal dev server. */
+  TEMPORAL_DEV_PORT: z.coerce.number().int().min(0).max(65535).default(7233),
+  /** Web UI port of the embedded Temporal dev server. */
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),
+  /** Directory for embedded PostgreSQL, Temporal's SQLite file, generated keys. */
+  HOOKFLOW_DATA_DIR: z.string().default('./.hookflow'),
+  /** API key created (or kept) for the default workspace at start-up. */
+  HOOKFLOW_BOOTSTRAP_API_KEY: z.string().min(16).optional(),
+  /** 32-byte base64 key encrypting webhook secrets (AES-256-GCM); dev mode generates one. */
+  HOOKFLOW_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
+  /** Comma-separated CIDRs that outgoing webhooks may reach despite being private. */
+  HOOKFLOW_ALLOW_PRIVATE_TARGETS: z.string().default(''),
+  /** Maximum active webhooks per workspace. */
+  HOOKFLOW_MAX_WEBHOOKS: z.coerce.number().int().min(1).default(25),
+  /** Maximum event payload size in bytes. */
+  HOOKFLOW_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  /** Seconds after which the reconciler re-dispatches an undispatched event. */
+  HOOKFLOW_RECONCILE_AFTER_S: z.coerce.number().min(0).default(10),
+  /** `production` requires https webhook URLs. */
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** pino log level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Use eager workflow start and eager activities when API and worker share a process. */
+  HOOKFLOW_EAGER: bool.default(true),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & { dataDir: string };
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.HOOKFLOW_DATA_DIR) };
+}

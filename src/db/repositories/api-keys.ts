@@ -1,0 +1,56 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../knex';
+import { newId } from '../../domain/ids';
+
+export const SCOPES = ['webhooks:read', 'webhooks:write', 'events:write', 'deliveries:read', 'deliveries:write'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface ApiKeyRow {
+  id: string;
+  workspace_id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  scopes: Scope[];
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+export const generateKey = () => `hf_${randomBytes(24).toString('base64url')}`;
+
+/** Stores only the hash; the plain key is returned once. */
+export async function createApiKey(
+  db: Db,
+  opts: { workspaceId: string; name: string; scopes?: Scope[]; key?: string },
+): Promise<{ key: string; row: ApiKeyRow }> {
+  const key = opts.key ?? generateKey();
+  const [row] = await db('api_keys')
+    .insert({
+      id: newId('key'),
+      workspace_id: opts.workspaceId,
+      name: opts.name,
+      prefix: key.slice(0, 10),
+      key_hash: hashKey(key),
+      scopes: opts.scopes ?? [...SCOPES],
+    })
+    .returning('*');
+  return { key, row };
+}
+
+export async function findApiKey(db: Db, key: string): Promise<ApiKeyRow | undefined> {
+  return db<ApiKeyRow>('api_keys').where({ key_hash: hashKey(key) }).whereNull('revoked_at').first();
+}
+
+export async function touchApiKey(db: Db, id: string): Promise<void> {
+  await db('api_keys').where({ id }).update({ last_used_at: db.fn.now() });
+}
+
+export async function listApiKeys(db: Db, workspaceId: string): Promise<ApiKeyRow[]> {
+  return db<ApiKeyRow>('api_keys').where({ workspace_id: workspaceId }).whereNull('revoked_at').orderBy('id', 'desc');
+}
+
+export async function revokeApiKey(db: Db, workspaceId: string, id: string): Promise<boolean> {
+  return (await db('api_keys').where({ workspace_id: workspaceId, id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() })) > 0;
+}

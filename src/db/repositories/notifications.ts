@@ -1,0 +1,36 @@
+import type { Db } from '../knex';
+import { newId } from '../../domain/ids';
+
+export type NotificationKind = 'endpoint.failing' | 'endpoint.disabled' | 'delivery.exhausted' | 'endpoint.recovered';
+
+export interface NotificationRow {
+  id: string;
+  workspace_id: string;
+  webhook_id: string | null;
+  kind: NotificationKind;
+  payload: Record<string, unknown>;
+  sent_status: string;
+  created_at: Date;
+}
+
+export async function insertNotification(
+  db: Db,
+  n: { workspace_id: string; webhook_id: string; kind: NotificationKind; payload: Record<string, unknown> },
+): Promise<NotificationRow> {
+  const [row] = await db('notifications')
+    .insert({ id: newId('ntf'), ...n, payload: JSON.stringify(n.payload) })
+    .returning('*');
+  return row;
+}
+
+export async function listNotifications(
+  db: Db,
+  workspaceId: string,
+  opts: { webhookId?: string; kind?: NotificationKind; limit: number; before?: string },
+): Promise<NotificationRow[]> {
+  const q = db<NotificationRow>('notifications').where({ workspace_id: workspaceId }).orderBy('id', 'desc').limit(opts.limit);
+  if (opts.webhookId) q.where({ webhook_id: opts.webhookId });
+  if (opts.kind) q.where({ kind: opts.kind });
+  if (opts.before) q.where('id', '<', opts.before);
+  return q;
+}

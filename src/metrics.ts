@@ -1,0 +1,31 @@
+import client from 'prom-client';
+
+/** Prometheus metrics of one process (API, worker or both). */
+export function createMetrics() {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    eventsPublished: new client.Counter({ name: 'hookflow_events_published_total', help: 'Events accepted', registers: [registry] }),
+    attempts: new client.Counter({
+      name: 'hookflow_delivery_attempts_total',
+      help: 'Delivery attempts by resulting status, error class and profile',
+      labelNames: ['status', 'error_class', 'profile'],
+      registers: [registry],
+    }),
+    attemptDuration: new client.Histogram({
+      name: 'hookflow_attempt_duration_seconds',
+      help: 'HTTP duration of delivery attempts',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    httpDuration: new client.Histogram({
+      name: 'hookflow_api_request_duration_seconds',
+      help: 'API request duration by route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;

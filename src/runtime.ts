@@ -1,0 +1,201 @@
+import { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { createApp } from './api/app';
+import type { ApiDeps } from './api/deps';
+import type { Config } from './config';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded';
+import { createDb, ensureDatabase, migrateLatest, type Db } from './db/knex';
+import { createApiKey, findApiKey, generateKey } from './db/repositories/api-keys';
+import { DEFAULT_WORKSPACE, ensureWorkspace } from './db/repositories/workspaces';
+import { createGuardedAgent } from './delivery/guarded-dispatcher';
+import { createSender } from './delivery/http-client';
+import { parseCidrList, type Cidr } from './delivery/ssrf';
+import { createLogger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+import { startReconciler, type DispatchDeps } from './services/dispatch';
+import { SecretBox } from './signing/secret-box';
+import { resolveTemporalCli } from './temporal/binaries';
+import { startDevServer, type DevServer } from './temporal/dev-server';
+import { connectNative, createWorker, ensureSearchAttributes } from './temporal/worker';
+
+export type Role = 'api' | 'worker';
+
+export interface Running {
+  apiUrl: string | null;
+  uiUrl: string | null;
+  temporalAddress: string;
+  databaseUrl: string;
+  apiKey: string | null;
+  db: Db;
+  client: Client;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+/** Dev and tests may reach loopback; production nothing private unless configured. */
+export function allowList(config: Config): Cidr[] {
+  const raw = config.HOOKFLOW_ALLOW_PRIVATE_TARGETS.trim();
+  if (raw === 'none') return [];
+  if (raw) return parseCidrList(raw);
+  return config.NODE_ENV === 'production' ? [] : parseCidrList('127.0.0.0/8,::1');
+}
+
+function encryptionKey(config: Config, embedded: boolean): string {
+  if (config.HOOKFLOW_ENCRYPTION_KEY) return config.HOOKFLOW_ENCRYPTION_KEY;
+  if (!embedded && config.NODE_ENV === 'production') {
+    throw new Error('HOOKFLOW_ENCRYPTION_KEY is required in production (32 bytes, base64): openssl rand -base64 32');
+  }
+  const file = path.join(config.dataDir, 'encryption.key');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+/** The bootstrap key: HOOKFLOW_BOOTSTRAP_API_KEY, else one generated once into the data dir. */
+async function bootstrapKey(db: Db, config: Config, embedded: boolean): Promise<string | null> {
+  await ensureWorkspace(db, DEFAULT_WORKSPACE, 'Default workspace');
+  let key = config.HOOKFLOW_BOOTSTRAP_API_KEY ?? null;
+  if (!key && embedded) {
+    const file = path.join(config.dataDir, 'api-key');
+    if (!fs.existsSync(file)) fs.writeFileSync(file, generateKey(), { mode: 0o600 });
+    key = fs.readFileSync(file, 'utf8').trim();
+  }
+  if (key && !(await findApiKey(db, key))) await createApiKey(db, { workspaceId: DEFAULT_WORKSPACE, name: 'bootstrap', key });
+  return key;
+}
+
+/**
+ * Brings up Hookflow: PostgreSQL (DATABASE_URL or embedded), Temporal (TEMPORAL_ADDRESS or a
+ * dev server), migrations, then the requested roles. `stop()` undoes it all in reverse.
+ */
+export async function startHookflow(config: Config, roles: Role[], opts: { log?: Logger; progress?: (msg: string) => void; metrics?: Metrics } = {}): Promise<Running> {
+  const log = opts.log ?? createLogger(config.LOG_LEVEL);
+  const progress = opts.progress ?? ((m: string) => log.info(m));
+  const embedded = !config.DATABASE_URL || !config.TEMPORAL_ADDRESS;
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        log.error({ err }, 'shutdown step failed');
+      }
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    let databaseUrl = config.DATABASE_URL;
+    if (!databaseUrl) {
+      progress(`starting embedded PostgreSQL in ${path.join(config.dataDir, 'postgres')}`);
+      const pg: EmbeddedPostgres = await startEmbeddedPostgres(path.join(config.dataDir, 'postgres'), {
+        port: config.HOOKFLOW_EMBEDDED_PG_PORT || undefined,
+        log: (m) => log.debug({ component: 'postgres' }, m),
+      });
+      cleanups.push(() => pg.stop());
+      databaseUrl = pg.url;
+    }
+    await ensureDatabase(databaseUrl);
+    const db = createDb(databaseUrl, { min: 0, max: 20 });
+    cleanups.push(() => db.destroy());
+    const applied = await migrateLatest(db);
+    progress(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema up to date');
+
+    let temporalAddress = config.TEMPORAL_ADDRESS;
+    let dev: DevServer | null = null;
+    if (!temporalAddress) {
+      const cli = resolveTemporalCli(config.TEMPORAL_CLI);
+      progress(`starting Temporal dev server (${cli})`);
+      dev = await startDevServer({
+        cli,
+        dataDir: path.join(config.dataDir, 'temporal'),
+        port: config.TEMPORAL_DEV_PORT,
+        uiPort: config.TEMPORAL_UI_PORT || null,
+        log: (l) => log.debug({ component: 'temporal' }, l),
+      });
+      cleanups.push(() => dev!.stop());
+      temporalAddress = dev.address;
+    }
+    const connection: NativeConnection = await connectNative(temporalAddress);
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+
+    const secretBox = new SecretBox(encryptionKey(config, embedded));
+    const allow = allowList(config);
+    const metrics = opts.metrics ?? createMetrics();
+    const dispatch: DispatchDeps = {
+      db,
+      client,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      eager: config.HOOKFLOW_EAGER && roles.includes('worker'),
+      log,
+    };
+
+    let worker: Worker | null = null;
+    if (roles.includes('worker')) {
+      const agent = createGuardedAgent({ allow, connections: 64, keepAliveTimeout: 30_000, connectTimeout: 10_000 });
+      cleanups.push(() => agent.close());
+      worker = await createWorker({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        deps: {
+          db,
+          secretBox,
+          send: createSender(agent),
+          onAttempt: (a) => {
+            metrics.attempts.inc({ status: a.status, error_class: a.errorClass ?? 'none', profile: a.profile });
+            metrics.attemptDuration.observe(a.durationMs / 1000);
+          },
+        },
+      });
+      const w = worker;
+      const running = w.run();
+      running.catch((err) => log.error({ err }, 'worker stopped with an error'));
+      cleanups.push(async () => {
+        if (w.getState() === 'RUNNING') w.shutdown();
+        await running.catch(() => {});
+      });
+      const reconciler = startReconciler({ ...dispatch, afterS: config.HOOKFLOW_RECONCILE_AFTER_S });
+      cleanups.push(() => reconciler.stop());
+    }
+
+    let apiUrl: string | null = null;
+    let apiKey: string | null = null;
+    if (roles.includes('api')) {
+      apiKey = await bootstrapKey(db, config, embedded);
+      const deps: ApiDeps = { config, db, client, secretBox, allow, log, dispatch };
+      const app = createApp(deps, {
+        metrics,
+        ready: async () => {
+          if (worker && worker.getState() !== 'RUNNING') throw new Error(`worker is ${worker.getState()}`);
+        },
+      });
+      const server: Server = await new Promise((resolve, reject) => {
+        const s = app.listen(config.PORT, config.HOST, () => resolve(s));
+        s.once('error', reject);
+      });
+      server.keepAliveTimeout = 5000;
+      cleanups.push(
+        () =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeIdleConnections();
+          }),
+      );
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
+      apiUrl = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+    }
+    return { apiUrl, uiUrl: dev?.uiUrl ?? null, temporalAddress, databaseUrl, apiKey, db, client, log, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,102 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Logger } from 'pino';
+import type { Db } from '../db/knex';
+import * as deliveries from '../db/repositories/deliveries';
+import * as events from '../db/repositories/events';
+import { SA, type AttemptTrigger, type DeliveryStatus } from '../../workflows/definitions';
+
+export interface DispatchDeps {
+  db: Db;
+  client: Client;
+  taskQueue: string;
+  /** Eager start: only useful when this client shares a NativeConnection with a local worker. */
+  eager: boolean;
+  log: Logger;
+}
+
+export interface StartSpec {
+  delivery: Pick<deliveries.DeliveryRow, 'id' | 'event_id' | 'webhook_id' | 'workspace_id' | 'event_type' | 'workflow_id'>;
+  webhook: { name: string; url: string };
+  trigger?: AttemptTrigger;
+  firstAttemptNo?: number;
+  /** Replays and manual retries start a new run of a closed workflow id. */
+  rerun?: boolean;
+  status?: DeliveryStatus;
+}
+
+/** Starts one delivery workflow; an already running or finished one is not started twice. */
+export async function startDelivery(deps: DispatchDeps, spec: StartSpec): Promise<boolean> {
+  const d = spec.delivery;
+  let host = spec.webhook.url;
+  try {
+    host = new URL(spec.webhook.url).host;
+  } catch {
+    /* keep the raw url */
+  }
+  try {
+    await deps.client.workflow.start('deliveryWorkflow', {
+      taskQueue: deps.taskQueue,
+      workflowId: d.workflow_id,
+      args: [{ deliveryId: d.id, trigger: spec.trigger, firstAttemptNo: spec.firstAttemptNo }],
+      workflowIdReusePolicy: spec.rerun ? WorkflowIdReusePolicy.ALLOW_DUPLICATE : WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [
+        { key: SA.WebhookId, value: d.webhook_id },
+        { key: SA.EventId, value: d.event_id },
+        { key: SA.EventType, value: d.event_type },
+        { key: SA.WorkspaceId, value: d.workspace_id },
+        { key: SA.DeliveryStatus, value: spec.status ?? 'pending' },
+      ],
+      staticSummary: `${d.event_type} → ${spec.webhook.name} (${host})`,
+      staticDetails: `delivery ${d.id} of event ${d.event_id} to webhook ${d.webhook_id}`,
+      requestEagerStart: deps.eager,
+    });
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return false;
+    throw err;
+  }
+}
+
+/** Starts every delivery of an event, then marks it dispatched. */
+export async function dispatchEvent(deps: DispatchDeps, eventId: string): Promise<void> {
+  const rows = await deps.db('deliveries as d')
+    .join('webhooks as w', 'w.id', 'd.webhook_id')
+    .where('d.event_id', eventId)
+    .where('d.is_test', false)
+    .select('d.id', 'd.event_id', 'd.webhook_id', 'd.workspace_id', 'd.event_type', 'd.workflow_id', 'w.name', 'w.url');
+  await Promise.all(rows.map((r) => startDelivery(deps, { delivery: r, webhook: { name: r.name, url: r.url } })));
+  await events.markDispatched(deps.db, [eventId]);
+}
+
+/**
+ * Repairs the window between the event's commit and its workflow starts (a crash there leaves
+ * dispatched_at NULL): re-dispatches such events; workflow-id uniqueness makes repeats harmless.
+ */
+export function startReconciler(deps: DispatchDeps & { afterS: number; everyMs?: number }): { stop(): Promise<void>; runOnce(): Promise<number> } {
+  let running: Promise<number> | null = null;
+  const runOnce = async () => {
+    const pending = await events.listUndispatched(deps.db, deps.afterS);
+    for (const e of pending) {
+      await dispatchEvent(deps, e.id);
+    }
+    if (pending.length) deps.log.warn({ count: pending.length }, 'reconciler re-dispatched events');
+    return pending.length;
+  };
+  const tick = () => {
+    if (running) return;
+    running = runOnce()
+      .catch((err) => (deps.log.error({ err }, 'reconciler pass failed'), 0))
+      .finally(() => (running = null));
+  };
+  const timer = setInterval(tick, deps.everyMs ?? 5000);
+  timer.unref();
+  tick();
+  return {
+    runOnce,
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { Client } from '@temporalio/client';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import path from 'node:path';
+import { createActivities, type ActivityDeps } from '../../activities';
+import { SA } from '../../workflows/definitions';
+
+export const workflowsPath = require.resolve(path.resolve(__dirname, '..', '..', 'workflows'));
+
+let bundleCache: Promise<WorkflowBundleWithSourceMap> | null = null;
+
+/** Bundles the workflow code once per process (webpack; takes a few seconds). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundleCache ??= bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  return bundleCache;
+}
+
+const noop = () => {};
+const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
+
+export async function connectNative(address: string, timeoutMs = 30_000): Promise<NativeConnection> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await NativeConnection.connect({ address });
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`cannot reach Temporal at ${address}: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** Registers the delivery search attributes on a server that lacks them (idempotent). */
+export async function ensureSearchAttributes(client: Client, namespace: string): Promise<void> {
+  const existing = await client.connection.operatorService.listSearchAttributes({ namespace });
+  const missing = Object.keys(SA).filter((k) => !(k in (existing.customAttributes ?? {})));
+  if (missing.length === 0) return;
+  await client.connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((k) => [k, 2 /* KEYWORD */])),
+  });
+}
+
+export async function createWorker(opts: {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  maxConcurrentActivities?: number;
+}): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities(opts.deps),
+    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 200,
+    maxConcurrentWorkflowTaskExecutions: 100,
+    // Give in-flight HTTP attempts time to finish on SIGTERM.
+    shutdownGraceTime: '20s',
+  });
+}

@@ -1,0 +1,40 @@
+// Shared by workflows, the worker and clients: names, inputs, signals, queries, search
+// attributes. Imports nothing with side effects, so it is safe in the workflow bundle.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+export const DEFAULT_TASK_QUEUE = 'hookflow';
+
+export type DeliveryStatus = 'pending' | 'retrying' | 'success' | 'failed' | 'abandoned' | 'cancelled';
+export type AttemptTrigger = 'scheduled' | 'manual' | 'test' | 'replay';
+
+/** Input of `deliveryWorkflow`: ids only, never bodies or secrets. */
+export interface DeliveryInput {
+  deliveryId: string;
+  /** Number of the first attempt of this run (replays continue the delivery's numbering). */
+  firstAttemptNo?: number;
+  trigger?: AttemptTrigger;
+}
+
+export interface DeliveryStatusResult {
+  status: DeliveryStatus;
+  attempts: number;
+  lastResponseCode: number | null;
+  /** ISO time of the next attempt while waiting, else null. */
+  nextAttemptAt: string | null;
+}
+
+export const retryNowSignal = defineSignal('retry-now');
+export const cancelSignal = defineSignal('cancel');
+export const statusQuery = defineQuery<DeliveryStatusResult>('status');
+
+export const deliveryWorkflowId = (eventId: string, webhookId: string) => `delivery:${eventId}:${webhookId}`;
+
+/** Search attributes of every delivery workflow, so operators can list them by webhook, etc. */
+export const SA = {
+  WebhookId: defineSearchAttributeKey('WebhookId', SearchAttributeType.KEYWORD),
+  EventId: defineSearchAttributeKey('EventId', SearchAttributeType.KEYWORD),
+  EventType: defineSearchAttributeKey('EventType', SearchAttributeType.KEYWORD),
+  WorkspaceId: defineSearchAttributeKey('WorkspaceId', SearchAttributeType.KEYWORD),
+  DeliveryStatus: defineSearchAttributeKey('DeliveryStatus', SearchAttributeType.KEYWORD),
+};
