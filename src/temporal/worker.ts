@@ -1,10 +1,15 @@
 import { Client } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import path from 'node:path';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { SA } from '../../workflows/definitions';
 
-export const workflowsPath = require.resolve(path.resolve(__dirname, '..', '..', 'workflows'));
+import fs from 'node:fs';
+
+/** workflows/index.ts under tsx and tests, workflows/index.js in a build. */
+export const workflowsPath = ['index.ts', 'index.js']
+  .map((f) => path.resolve(__dirname, '..', '..', 'workflows', f))
+  .find((p) => fs.existsSync(p))!;
 
 let bundleCache: Promise<WorkflowBundleWithSourceMap> | null = null;
 
@@ -17,7 +22,22 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 const noop = () => {};
 const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
 
+let runtimeInstalled = false;
+
+/** The SDK's own logs at WARN unless asked for more (LOG_LEVEL=debug shows them). */
+export function installRuntime(level: string): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const sdkLevel: LogLevel = level === 'debug' || level === 'trace' ? 'DEBUG' : 'WARN';
+  try {
+    Runtime.install({ logger: new DefaultLogger(sdkLevel) });
+  } catch {
+    /* already installed by an embedding application */
+  }
+}
+
 export async function connectNative(address: string, timeoutMs = 30_000): Promise<NativeConnection> {
+  installRuntime(process.env.LOG_LEVEL ?? 'info');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
