@@ -21,7 +21,7 @@ import { startReconciler, type DispatchDeps } from './services/dispatch';
 import { SecretBox } from './signing/secret-box';
 import { resolveTemporalCli } from './temporal/binaries';
 import { startDevServer, type DevServer } from './temporal/dev-server';
-import { connectNative, createWorker, ensureSearchAttributes } from './temporal/worker';
+import { connectNative, createWorker, ensureSearchAttributes, installRuntime } from './temporal/worker';
 
 export type Role = 'api' | 'worker';
 
@@ -121,6 +121,7 @@ export async function startHookflow(config: Config, roles: Role[], opts: { log?:
       cleanups.push(() => dev!.stop());
       temporalAddress = dev.address;
     }
+    installRuntime(config.LOG_LEVEL);
     const connection: NativeConnection = await connectNative(temporalAddress);
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });

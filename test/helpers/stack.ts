@@ -17,7 +17,7 @@ import { createLogger } from '../../src/logger';
 import { allowList } from '../../src/runtime';
 import type { DispatchDeps } from '../../src/services/dispatch';
 import { SecretBox } from '../../src/signing/secret-box';
-import { connectNative, createWorker } from '../../src/temporal/worker';
+import { connectNative, createWorker, installRuntime } from '../../src/temporal/worker';
 
 export interface Stack {
   config: Config;
@@ -49,6 +49,7 @@ export async function givenStack(env: Record<string, string> = {}): Promise<Stac
   });
   const log = createLogger(config.LOG_LEVEL);
   const db = createDb(config.DATABASE_URL!);
+  installRuntime(config.LOG_LEVEL);
   const connection = await connectNative(config.TEMPORAL_ADDRESS!);
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const secretBox = new SecretBox(config.HOOKFLOW_ENCRYPTION_KEY!);

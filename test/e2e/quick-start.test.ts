@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/db/embedded';
+import { givenReceiver } from '../helpers/receiver';
+import { api, eventually } from '../helpers/stack';
+
+const root = path.resolve(__dirname, '..', '..');
+
+/** All descendants of `pid`, read from /proc (Linux). */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => (children.get(p) ?? []).forEach((c) => (out.push(c), walk(c)));
+  walk(pid);
+  return out;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+};
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  apiUrl: string;
+  key: string;
+  uiUrl: string;
+}
+
+async function startHookflow(env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['src/cli.ts', 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (b) => (out += b));
+  child.stderr!.on('data', (b) => (out += b));
+  const banner = await eventually(async () => {
+    if (child.exitCode !== null) throw new Error(`hookflow start exited ${child.exitCode}:\n${out}`);
+    const m = /API:\s+(\S+)[\s\S]*Temporal Web UI:\s+(\S+)[\s\S]*API key:\s+(\S+)/.exec(out);
+    return m ? { apiUrl: m[1], uiUrl: m[2], key: m[3] } : null;
+  }, 120_000, 'the start banner');
+  return { child, output: () => out, ...banner };
+}
+
+async function stopAndCheckNoOrphans(s: Started): Promise<void> {
+  const tree = descendants(s.child.pid!);
+  expect(tree.length).toBeGreaterThan(0); // tsx → node → temporal, postgres
+  const exited = new Promise<number | null>((resolve) => s.child.once('exit', (code) => resolve(code)));
+  s.child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  await eventually(async () => tree.every((p) => !alive(p)), 15_000, `children ${tree.filter(alive).join(',')} to exit`);
+}
+
+describe('quick start (`hookflow start` on a fresh data dir)', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-qs-'));
+  fs.chmodSync(dataDir, 0o755);
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts embedded PostgreSQL + Temporal + API + worker, delivers, stops cleanly and restarts on the same data', async () => {
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      HOOKFLOW_DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      TEMPORAL_DEV_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      LOG_LEVEL: 'warn',
+    };
+    const receiver = await givenReceiver();
+    const first = await startHookflow(env);
+    try {
+      const ready = await fetch(`${first.apiUrl}/readyz`);
+      expect(ready.status).toBe(200);
+      expect((await fetch(first.uiUrl)).status).toBe(200);
+      const c = api(first.apiUrl, first.key);
+      const wh = await c.post('/v1/webhooks', { url: receiver.url, events: ['task.created'] });
+      expect(wh.status).toBe(201);
+      const ev = await c.post('/v1/events', { type: 'task.created', data: { n: 1 } });
+      expect(ev.status).toBe(202);
+      const [req] = await receiver.waitFor(1);
+      new Webhook(wh.body.secret).verify(req.body, req.headers as Record<string, string>);
+    } finally {
+      await stopAndCheckNoOrphans(first);
+    }
+    expect(fs.existsSync(path.join(dataDir, 'temporal', 'temporal.sqlite'))).toBe(true);
+
+    const second = await startHookflow(env);
+    try {
+      expect(second.key).toBe(first.key);
+      const list = await api(second.apiUrl, second.key).get('/v1/webhooks');
+      expect(list.body.data).toHaveLength(1);
+      expect(second.output()).toContain('database schema up to date');
+    } finally {
+      await stopAndCheckNoOrphans(second);
+      await receiver.close();
+    }
+  }, 300_000);
+});
