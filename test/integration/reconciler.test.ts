@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertDeliveries } from '../../src/db/repositories/deliveries';
+import { getEvent, insertEvent } from '../../src/db/repositories/events';
+import { newId } from '../../src/domain/ids';
+import { startReconciler } from '../../src/services/dispatch';
+import { deliveryWorkflowId } from '../../workflows/definitions';
+import { givenReceiver } from '../helpers/receiver';
+import { api, eventually, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await givenStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('reconciler', () => {
+  it('delivers an event whose process died between the commit and the workflow start, exactly once', async () => {
+    const { key, workspaceId } = await givenWorkspace(stack.db);
+    const receiver = await givenReceiver();
+    const wh = await api(stack.url, key).post('/v1/webhooks', { url: receiver.url, events: ['task.created'] });
+    // What POST /v1/events commits before starting workflows; the "crash" skips the start.
+    const eventId = newId('evt');
+    await stack.db.transaction(async (trx) => {
+      await insertEvent(trx, { id: eventId, workspace_id: workspaceId, type: 'task.created', payload: { n: 1 }, idempotency_key: null, request_hash: null });
+      await insertDeliveries(trx, [
+        { id: newId('dlv'), workspace_id: workspaceId, event_id: eventId, webhook_id: wh.body.id, event_type: 'task.created', is_test: false, workflow_id: deliveryWorkflowId(eventId, wh.body.id) },
+      ]);
+    });
+    const reconciler = startReconciler({ ...stack.deps.dispatch, afterS: 0, everyMs: 60_000 });
+    try {
+      await receiver.waitFor(1);
+      await eventually(async () => (await getEvent(stack.db, workspaceId, eventId))?.dispatched_at);
+      // A second pass (e.g. another replica racing) starts nothing new.
+      await stack.db('events').where({ id: eventId }).update({ dispatched_at: null });
+      await reconciler.runOnce();
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(receiver.requests).toHaveLength(1);
+    } finally {
+      await reconciler.stop();
+      await receiver.close();
+    }
+  });
+});
