@@ -1,13 +1,18 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { DeliveryGoneError, finishDelivery, runAttempt, type AttemptDeps, type AttemptInput, type AttemptResult } from '../src/delivery/attempt';
 import type { DeliveryStatus } from '../workflows/definitions';
 
-/** Delivery activities; the logic lives in src/delivery/attempt.ts. */
+/**
+ * Delivery activities; the logic lives in src/delivery/attempt.ts. Unless a clock is injected,
+ * "now" is the server's schedule time of this attempt, so retry times, streak ages and secret
+ * expiry follow Temporal's clock (which the time-skipping test server advances).
+ */
 export function createDeliveryActivities(deps: AttemptDeps) {
   return {
     async attemptDelivery(input: AttemptInput): Promise<AttemptResult> {
       try {
-        return await runAttempt(deps, input);
+        const scheduled = Context.current().info.currentAttemptScheduledTimestampMs;
+        return await runAttempt({ now: () => scheduled, ...deps }, input);
       } catch (err) {
         // A delivery row that does not exist will not appear by retrying.
         if (err instanceof DeliveryGoneError) {

@@ -44,6 +44,8 @@ export const ConfigSchema = z.object({
   HOOKFLOW_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
   /** Seconds after which the reconciler re-dispatches an undispatched event. */
   HOOKFLOW_RECONCILE_AFTER_S: z.coerce.number().min(0).default(10),
+  /** Seconds the previous secret stays valid (and is signed with) after a rotation. */
+  HOOKFLOW_SECRET_ROTATION_OVERLAP_S: z.coerce.number().int().min(0).max(30 * 86400).default(86400),
   /** `production` requires https webhook URLs. */
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** pino log level. */

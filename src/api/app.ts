@@ -6,7 +6,9 @@ import type { ApiDeps } from './deps';
 import { errorHandler, notFoundRoute } from './errors';
 import { router as deliveriesRouter } from './v1/deliveries';
 import { router as eventsRouter } from './v1/events';
+import { router as webhookActionsRouter } from './v1/webhook-actions';
 import { router as webhooksRouter } from './v1/webhooks';
+import { router as notificationsRouter } from './v1/notifications';
 
 export interface AppOptions {
   metrics?: Metrics;
@@ -66,6 +68,8 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): Express {
   v1.use(express.json({ limit: deps.config.HOOKFLOW_MAX_PAYLOAD_BYTES + 64 * 1024, type: ['application/json', 'application/*+json'] }));
   v1.use(authenticate(deps.db));
   v1.use(webhooksRouter(deps));
+  v1.use(webhookActionsRouter(deps));
+  v1.use(notificationsRouter(deps));
   v1.use(eventsRouter(deps));
   v1.use(deliveriesRouter(deps));
   app.use('/v1', v1);

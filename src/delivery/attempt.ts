@@ -147,7 +147,7 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
       status = 'failed';
     } else {
       const policy = webhook.retry_policy;
-      const streak = await webhooks.recordFailure(trx, webhook.id, policy.notify_after_consecutive_failures);
+      const streak = await webhooks.recordFailure(trx, webhook.id, policy.notify_after_consecutive_failures, startedAt);
       if (streak.crossed) await notify('endpoint.failing', { consecutive_failures: streak.consecutive_failures, failing_since: streak.failing_since });
       const retryAfter =
         res.kind === 'response' && outcome!.honourRetryAfter ? parseRetryAfter(String(res.headers['retry-after'] ?? ''), now()) : null;

@@ -17,7 +17,9 @@ import { createLogger } from '../../src/logger';
 import { allowList } from '../../src/runtime';
 import type { DispatchDeps } from '../../src/services/dispatch';
 import { SecretBox } from '../../src/signing/secret-box';
-import { connectNative, createWorker, installRuntime } from '../../src/temporal/worker';
+import { resolveTestServer } from '../../src/temporal/binaries';
+import { connectNative, createWorker, ensureSearchAttributes, installRuntime } from '../../src/temporal/worker';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 export interface Stack {
   config: Config;
@@ -36,7 +38,7 @@ export interface Stack {
  * A real Hookflow for one test file: the shared PostgreSQL and Temporal from global setup, a
  * worker on a task queue of its own, and the API over real HTTP on an ephemeral port.
  */
-export async function givenStack(env: Record<string, string> = {}): Promise<Stack> {
+export async function givenStack(env: Record<string, string> = {}, opts: { timeSkipping?: boolean } = {}): Promise<Stack> {
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
     DATABASE_URL: inject('databaseUrl'),
@@ -50,8 +52,19 @@ export async function givenStack(env: Record<string, string> = {}): Promise<Stac
   const log = createLogger(config.LOG_LEVEL);
   const db = createDb(config.DATABASE_URL!);
   installRuntime(config.LOG_LEVEL);
-  const connection = await connectNative(config.TEMPORAL_ADDRESS!);
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  let testEnv: TestWorkflowEnvironment | null = null;
+  let connection: NativeConnection;
+  let client: Client;
+  if (opts.timeSkipping) {
+    // The time-skipping test server: 48 h schedules run in seconds, on real activities.
+    testEnv = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: resolveTestServer() } } });
+    connection = testEnv.nativeConnection;
+    client = testEnv.client as unknown as Client;
+    await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+  } else {
+    connection = await connectNative(config.TEMPORAL_ADDRESS!);
+    client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  }
   const secretBox = new SecretBox(config.HOOKFLOW_ENCRYPTION_KEY!);
   const allow = allowList(config);
   const agent = createGuardedAgent({ allow, connectTimeout: 5000 });
@@ -62,7 +75,7 @@ export async function givenStack(env: Record<string, string> = {}): Promise<Stac
     deps: { db, secretBox, send: createSender(agent) },
   });
   const running = worker.run();
-  const dispatch: DispatchDeps = { db, client, taskQueue, eager: true, log };
+  const dispatch: DispatchDeps = { db, client, taskQueue, eager: !opts.timeSkipping, log };
   const deps: ApiDeps = { config, db, client, secretBox, allow, log, dispatch };
   const server: Server = await new Promise((resolve) => {
     const s = createApp(deps).listen(0, '127.0.0.1', () => resolve(s));
@@ -85,7 +98,8 @@ export async function givenStack(env: Record<string, string> = {}): Promise<Stac
       worker.shutdown();
       await running;
       await agent.close();
-      await connection.close();
+      if (testEnv) await testEnv.teardown();
+      else await connection.close();
       await db.destroy();
     },
   };

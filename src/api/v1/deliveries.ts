@@ -3,7 +3,9 @@ import { z } from 'zod';
 import * as repo from '../../db/repositories/deliveries';
 import { requireScope, ws } from '../auth';
 import type { ApiDeps } from '../deps';
-import { notFound } from '../errors';
+import { getWebhookById } from '../../db/repositories/webhooks';
+import * as ops from '../../services/operations';
+import { notFound, ProblemError } from '../errors';
 import { parse } from '../validate';
 import { toDeliveryOut } from './delivery-schemas';
 
@@ -21,8 +23,26 @@ export async function getDelivery(deps: ApiDeps, req: Request, res: Response) {
   res.json(toDeliveryOut(d, await repo.listAttempts(deps.db, d.id)));
 }
 
+/** Retry now: signals a waiting delivery, or starts a new run of a finished one. */
+export async function retryDelivery(deps: ApiDeps, req: Request, res: Response) {
+  const d = await loadDelivery(deps, req);
+  if (d.is_test) throw new ProblemError(409, 'Conflict', 'test deliveries are not retried; send a new test');
+  const webhook = (await getWebhookById(deps.db, d.webhook_id))!;
+  if (webhook.deleted_at || webhook.status !== 'active') throw new ProblemError(409, 'Conflict', `webhook is ${webhook.deleted_at ? 'deleted' : webhook.status}; enable it first`);
+  const how = await ops.retryDelivery(deps.dispatch, d, webhook);
+  res.status(202).json({ id: d.id, action: how });
+}
+
+export async function cancelDelivery(deps: ApiDeps, req: Request, res: Response) {
+  const d = await loadDelivery(deps, req);
+  if (!(await ops.cancelDelivery(deps.dispatch, d))) throw new ProblemError(409, 'Conflict', `delivery is already ${d.status}`);
+  res.status(202).json({ id: d.id, action: 'cancelling' });
+}
+
 export function router(deps: ApiDeps): Router {
   const r = Router();
   r.get('/deliveries/:id', requireScope('deliveries:read'), (req, res) => getDelivery(deps, req, res));
+  r.post('/deliveries/:id/retry', requireScope('deliveries:write'), (req, res) => retryDelivery(deps, req, res));
+  r.post('/deliveries/:id/cancel', requireScope('deliveries:write'), (req, res) => cancelDelivery(deps, req, res));
   return r;
 }

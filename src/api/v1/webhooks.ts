@@ -5,6 +5,7 @@ import * as repo from '../../db/repositories/webhooks';
 import { checkUrl } from '../../delivery/ssrf';
 import { newId } from '../../domain/ids';
 import { PROFILES } from '../../domain/profiles';
+import { startTestDelivery } from '../../services/operations';
 import { generateSecret, standardKey } from '../../signing/sign';
 import { requireScope, ws } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -20,7 +21,7 @@ function validateUrl(deps: ApiDeps, url: string): void {
   if (!r.ok) throw invalid(`url is not allowed: ${r.detail}`, [{ path: 'body.url', message: `${r.reason}: ${r.detail}` }]);
 }
 
-function validateSecret(scheme: string, secret: string): void {
+export function validateSecret(scheme: string, secret: string): void {
   if (scheme !== 'standard') return;
   const bytes = secret.startsWith('whsec_') ? standardKey(secret).length : 0;
   if (bytes < 24 || bytes > 64) {
@@ -30,14 +31,14 @@ function validateSecret(scheme: string, secret: string): void {
   }
 }
 
-async function loadWebhook(deps: ApiDeps, req: Request): Promise<repo.WebhookRow> {
+export async function loadWebhook(deps: ApiDeps, req: Request): Promise<repo.WebhookRow> {
   const { id } = parse(IdParams, req, 'params');
   const row = await repo.getWebhook(deps.db, ws(req), id);
   if (!row) throw notFound('webhook', id);
   return row;
 }
 
-async function assertCapacity(deps: ApiDeps, workspaceId: string): Promise<void> {
+export async function assertCapacity(deps: ApiDeps, workspaceId: string): Promise<void> {
   const active = await repo.countActiveWebhooks(deps.db, workspaceId);
   if (active >= deps.config.HOOKFLOW_MAX_WEBHOOKS) {
     throw new ProblemError(409, 'Conflict', `this workspace already has ${active} active webhooks (limit ${deps.config.HOOKFLOW_MAX_WEBHOOKS}); disable or delete one first`);
@@ -74,7 +75,16 @@ export async function createWebhook(deps: ApiDeps, req: Request, res: Response) 
     max_attempts: body.max_attempts ?? (body.retry_policy?.schedule ? policy.schedule.length + 1 : profile.maxAttempts),
     timeout_ms: body.timeout_ms ?? 30000,
   });
-  res.status(201).location(`/v1/webhooks/${row.id}`).json(toWebhookOut(row, secret));
+  const sendTest = body.send_test_on_create ?? profile.sendTestOnCreate;
+  let testDeliveryId: string | undefined;
+  if (sendTest) {
+    // Seed 001: "After saving, we'll send a test webhook"; the outcome is in the deliveries log.
+    testDeliveryId = (await startTestDelivery(deps.dispatch, row)).deliveryId;
+  }
+  res
+    .status(201)
+    .location(`/v1/webhooks/${row.id}`)
+    .json({ ...toWebhookOut(row, secret), ...(testDeliveryId ? { test_delivery_id: testDeliveryId } : {}) });
 }
 
 export async function listWebhooks(deps: ApiDeps, req: Request, res: Response) {

@@ -98,12 +98,13 @@ export async function recordFailure(
   db: Db,
   id: string,
   notifyAfter: number,
+  at: Date,
 ): Promise<{ consecutive_failures: number; failing_since: Date; crossed: boolean }> {
   const [row] = await db('webhooks')
     .where({ id })
     .update({
       consecutive_failures: db.raw('consecutive_failures + 1'),
-      failing_since: db.raw('COALESCE(failing_since, now())'),
+      failing_since: db.raw('COALESCE(failing_since, ?)', [at]),
     })
     .returning(['consecutive_failures', 'failing_since']);
   const flipped = await db('webhooks')

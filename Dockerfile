@@ -1,0 +1,45 @@
+# Hookflow image: one image for every role. The command picks the role:
+#   docker run hookflow api | worker | migrate | keys create --workspace <id>
+# See docker-compose.yml for a production-like deployment (PostgreSQL + Temporal + API + workers).
+
+# ---- build: compile TypeScript to dist/ ---------------------------------------------------
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# The postinstall script (scripts/install-tools.js) would otherwise create a Python venv with the
+# `temporal` CLI for the embedded dev server; containers talk to a real Temporal (TEMPORAL_ADDRESS).
+ENV HOOKFLOW_SKIP_TOOLS=1
+COPY package.json package-lock.json ./
+COPY scripts ./scripts
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY workflows ./workflows
+COPY activities ./activities
+COPY migrations ./migrations
+# tsc -p tsconfig.build.json (rootDir ".") emits dist/src, dist/workflows, dist/activities,
+# dist/migrations and dist/package.json (imported by src/delivery/http-client.ts for the
+# User-Agent version, resolved from dist/src/delivery as ../../package.json).
+RUN npm run build \
+ && test -f dist/src/cli.js \
+ && test -f dist/workflows/index.js \
+ && test -f dist/package.json
+
+# ---- runtime: production dependencies + dist/ ----------------------------------------------
+FROM node:20-bookworm-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production \
+    HOOKFLOW_SKIP_TOOLS=1
+COPY package.json package-lock.json ./
+COPY scripts ./scripts
+# @temporalio/worker (with webpack and @swc/core) is a production dependency: the worker bundles
+# dist/workflows/index.js in memory at start-up.
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# Hookflow always creates its data dir (HOOKFLOW_DATA_DIR, default ./.hookflow); with DATABASE_URL
+# and TEMPORAL_ADDRESS set nothing important is stored there, but it must be writable.
+RUN mkdir -p /app/.hookflow && chown node:node /app/.hookflow
+USER node
+EXPOSE 3000
+ENTRYPOINT ["node", "dist/src/cli.js"]
+CMD ["api"]

@@ -1,0 +1,100 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Db } from '../db/knex';
+import * as deliveries from '../db/repositories/deliveries';
+import { insertEvent } from '../db/repositories/events';
+import type { WebhookRow } from '../db/repositories/webhooks';
+import { newId } from '../domain/ids';
+import { cancelSignal, retryNowSignal, type DeliveryStatusResult } from '../../workflows/definitions';
+import { startDelivery, type DispatchDeps } from './dispatch';
+
+export const TEST_EVENT_TYPE = 'webhook.test';
+export const MAX_REPLAY_RANGE_MS = 14 * 86_400_000;
+
+/**
+ * Sends a `webhook.test` event to one webhook now, whatever its status, as a test delivery
+ * (one attempt, no retries, no effect on the failure streak).
+ */
+export async function startTestDelivery(deps: DispatchDeps, webhook: WebhookRow): Promise<{ deliveryId: string; result: () => Promise<DeliveryStatusResult> }> {
+  const eventId = newId('evt');
+  const deliveryId = newId('dlv');
+  const row = {
+    id: deliveryId,
+    workspace_id: webhook.workspace_id,
+    event_id: eventId,
+    webhook_id: webhook.id,
+    event_type: TEST_EVENT_TYPE,
+    is_test: true,
+    workflow_id: `test:${deliveryId}`,
+  };
+  await deps.db.transaction(async (trx) => {
+    await insertEvent(trx, {
+      id: eventId,
+      workspace_id: webhook.workspace_id,
+      type: TEST_EVENT_TYPE,
+      payload: { webhook_id: webhook.id, message: 'This is a test webhook from Hookflow.' },
+      idempotency_key: null,
+      request_hash: null,
+    });
+    await trx('events').where({ id: eventId }).update({ dispatched_at: trx.fn.now() });
+    await trx('deliveries').insert(row);
+  });
+  await startDelivery(deps, { delivery: row, webhook, trigger: 'test' });
+  return { deliveryId, result: () => deps.client.workflow.getHandle(row.workflow_id).result() };
+}
+
+/** Whether the delivery's workflow is still running (waiting for its next attempt). */
+async function isRunning(deps: DispatchDeps, workflowId: string): Promise<boolean> {
+  try {
+    const d = await deps.client.workflow.getHandle(workflowId).describe();
+    return d.status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+/** Starts a new run of a finished delivery; the receiver sees the same delivery id. */
+async function rerun(deps: DispatchDeps, d: deliveries.DeliveryRow, webhook: Pick<WebhookRow, 'name' | 'url'>, trigger: 'manual' | 'replay'): Promise<void> {
+  await deliveries.updateDelivery(deps.db, d.id, { status: 'pending', completed_at: null, next_attempt_at: null });
+  await startDelivery(deps, { delivery: d, webhook, trigger, firstAttemptNo: d.attempts + 1, rerun: true, status: 'pending' });
+}
+
+/** retry: signal a waiting workflow, or start a new run of a finished one. */
+export async function retryDelivery(deps: DispatchDeps, d: deliveries.DeliveryRow, webhook: Pick<WebhookRow, 'name' | 'url'>): Promise<'signalled' | 'restarted'> {
+  if (await isRunning(deps, d.workflow_id)) {
+    await deps.client.workflow.getHandle(d.workflow_id).signal(retryNowSignal);
+    return 'signalled';
+  }
+  await rerun(deps, d, webhook, 'manual');
+  return 'restarted';
+}
+
+/** cancel: false when the delivery has already finished. */
+export async function cancelDelivery(deps: DispatchDeps, d: deliveries.DeliveryRow): Promise<boolean> {
+  if (!(await isRunning(deps, d.workflow_id))) return false;
+  await deps.client.workflow.getHandle(d.workflow_id).signal(cancelSignal);
+  return true;
+}
+
+/** Replays the webhook's failed/abandoned deliveries created in [since, until). */
+export async function replayDeliveries(
+  deps: DispatchDeps,
+  db: Db,
+  webhook: WebhookRow,
+  opts: { since: Date; until: Date; statuses: deliveries.DeliveryRow['status'][] },
+): Promise<number> {
+  const rows = await db<deliveries.DeliveryRow>('deliveries')
+    .where({ webhook_id: webhook.id, workspace_id: webhook.workspace_id, is_test: false })
+    .whereIn('status', opts.statuses)
+    .where('created_at', '>=', opts.since)
+    .where('created_at', '<', opts.until)
+    .orderBy('id')
+    .limit(10_000);
+  let queued = 0;
+  for (const d of rows) {
+    if (await isRunning(deps, d.workflow_id)) continue;
+    await rerun(deps, d, webhook, 'replay');
+    queued++;
+  }
+  return queued;
+}
