@@ -1,0 +1,117 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { resolveTemporalCli } from '../../src/temporal/binaries';
+import { statusQuery } from '../../workflows/definitions';
+import { givenReceiver } from '../helpers/receiver';
+import { api, eventually, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
+
+const run = promisify(execFile);
+let stack: Stack;
+beforeAll(async () => {
+  stack = await givenStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** A delivery that failed once and now waits an hour for its retry. */
+async function givenWaitingDelivery(replies = [500, 200]) {
+  const { key } = await givenWorkspace(stack.db);
+  const c = api(stack.url, key);
+  const receiver = await givenReceiver({ replies });
+  const wh = (await c.post('/v1/webhooks', { url: receiver.url, events: ['*'], retry_policy: { schedule: ['1h'] } })).body;
+  const ev = (await c.post('/v1/events', { type: 'task.created', data: {} })).body;
+  const deliveryId = ev.deliveries[0].id as string;
+  const workflowId = `delivery:${ev.id}:${wh.id}`;
+  await eventually(async () => (await c.get(`/v1/deliveries/${deliveryId}`)).body.status === 'retrying', 10_000, 'retrying');
+  return { c, receiver, webhookId: wh.id as string, deliveryId, workflowId };
+}
+
+describe('operator and user control', () => {
+  it('counts one endpoint.failing for 20 deliveries failing at the same moment', async () => {
+    const { key } = await givenWorkspace(stack.db);
+    const c = api(stack.url, key);
+    const receiver = await givenReceiver({ replies: [500] });
+    const wh = (await c.post('/v1/webhooks', { url: receiver.url, events: ['*'], retry_policy: { schedule: ['1h'] } })).body;
+    await Promise.all(Array.from({ length: 20 }, (_, i) => c.post('/v1/events', { type: 'burst.test', data: { i } })));
+    await receiver.waitFor(20);
+    const webhook = await eventually(async () => {
+      const w = (await c.get(`/v1/webhooks/${wh.id}`)).body;
+      return w.consecutive_failures === 20 ? w : null;
+    }, 15_000, '20 failures');
+    expect(webhook.failing_since).not.toBeNull();
+    const ns = (await c.get(`/v1/notifications?webhook_id=${wh.id}`)).body.data;
+    expect(ns.map((n: { kind: string }) => n.kind)).toEqual(['endpoint.failing']);
+    await receiver.close();
+  });
+
+  it('retry through the API attempts a waiting delivery now; status query shows the wait', async () => {
+    const { c, receiver, deliveryId, workflowId } = await givenWaitingDelivery();
+    const status = await stack.client.workflow.getHandle(workflowId).query(statusQuery);
+    expect(status).toMatchObject({ status: 'retrying', attempts: 1, lastResponseCode: 500 });
+    const wait = new Date(status.nextAttemptAt!).getTime() - Date.now();
+    expect(wait).toBeGreaterThan(55 * 60_000);
+    expect((await c.post(`/v1/deliveries/${deliveryId}/retry`)).body).toEqual({ id: deliveryId, action: 'signalled' });
+    await receiver.waitFor(2);
+    const d = await eventually(async () => {
+      const r = (await c.get(`/v1/deliveries/${deliveryId}`)).body;
+      return r.status === 'success' ? r : null;
+    });
+    expect(d.attempt_log.map((a: { trigger: string }) => a.trigger)).toEqual(['scheduled', 'manual']);
+    // A finished delivery is resent as a new run with the same delivery id.
+    expect((await c.post(`/v1/deliveries/${deliveryId}/retry`)).body.action).toBe('restarted');
+    await receiver.waitFor(3);
+    expect(receiver.requests[2].headers['webhook-id']).toBe(deliveryId);
+    await receiver.close();
+  });
+
+  it('cancel through the API ends the delivery cancelled; a second cancel is 409', async () => {
+    const { c, receiver, deliveryId, workflowId } = await givenWaitingDelivery([500]);
+    expect((await c.post(`/v1/deliveries/${deliveryId}/cancel`)).status).toBe(202);
+    const result = await stack.client.workflow.getHandle(workflowId).result();
+    expect(result.status).toBe('cancelled');
+    expect((await c.get(`/v1/deliveries/${deliveryId}`)).body.status).toBe('cancelled');
+    expect((await stack.client.workflow.getHandle(workflowId).describe()).searchAttributes.DeliveryStatus).toEqual(['cancelled']);
+    expect((await c.post(`/v1/deliveries/${deliveryId}/cancel`)).status).toBe(409);
+    expect(receiver.requests).toHaveLength(1);
+    await receiver.close();
+  });
+
+  it('every temporal CLI command in docs/operations.md works against a real server', async () => {
+    const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/operations.md'), 'utf8');
+    const commands = [...doc.matchAll(/```sh\n(temporal [^\n]+)\n```/g)].map((m) => m[1]);
+    expect(commands.length).toBeGreaterThanOrEqual(7);
+    const cli = resolveTemporalCli();
+    let current = await givenWaitingDelivery([500]);
+    for (const command of commands) {
+      if (/--name cancel|terminate/.test(command)) current = await givenWaitingDelivery([500]);
+      const env = {
+        ...process.env,
+        PATH: `${path.dirname(cli)}:${process.env.PATH}`,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        TEMPORAL_NAMESPACE: 'default',
+        WEBHOOK_ID: current.webhookId,
+        WORKFLOW_ID: current.workflowId,
+      };
+      // Visibility is eventually consistent: list/count may need a moment.
+      const out = await eventually(async () => {
+        const { stdout } = await run('bash', ['-c', command], { env });
+        return /list|count/.test(command) && !/[1-9]/.test(stdout) ? null : stdout;
+      }, 10_000, command);
+      if (command.includes('workflow list')) expect(out).toContain(current.workflowId);
+      if (command.includes('workflow query')) expect(out).toMatch(/"attempts":\s*1/);
+      if (command.includes('workflow describe')) expect(out).toContain('WebhookId');
+      if (command.includes('retry-now')) await current.receiver.waitFor(2);
+      if (command.includes('--name cancel')) {
+        const r = await stack.client.workflow.getHandle(current.workflowId).result();
+        expect(r.status).toBe('cancelled');
+      }
+      if (command.includes('terminate')) {
+        expect((await stack.client.workflow.getHandle(current.workflowId).describe()).status.name).toBe('TERMINATED');
+      }
+    }
+  });
+});
