@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
 import * as initial from './20261128000000_initial';
+import * as meta from './20261128000100_meta';
 
 // Listed explicitly (not read from disk) so migrations run the same under tsx, from dist/ and
 // from a bundled install.
 const migrations: Record<string, Knex.Migration> = {
   '20261128000000_initial': initial,
+  '20261128000100_meta': meta,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -18,6 +18,7 @@ import { parseCidrList, type Cidr } from './delivery/ssrf';
 import { createLogger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
 import { startReconciler, type DispatchDeps } from './services/dispatch';
+import { checkEncryptionKey } from './signing/key-check';
 import { SecretBox } from './signing/secret-box';
 import { resolveTemporalCli } from './temporal/binaries';
 import { startDevServer, type DevServer } from './temporal/dev-server';
@@ -128,6 +129,7 @@ export async function startHookflow(config: Config, roles: Role[], opts: { log?:
     await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
 
     const secretBox = new SecretBox(encryptionKey(config, embedded));
+    await checkEncryptionKey(db, secretBox);
     const allow = allowList(config);
     const metrics = opts.metrics ?? createMetrics();
     const dispatch: DispatchDeps = {

@@ -16,7 +16,7 @@ afterAll(async () => {
 const H = 3_600_000;
 const M = 60_000;
 
-async function setup(webhook: Record<string, unknown>, replies: Parameters<typeof givenReceiver>[0]['replies']) {
+async function setup(webhook: Record<string, unknown>, replies: NonNullable<Parameters<typeof givenReceiver>[0]>['replies']) {
   const { key } = await givenWorkspace(stack.db);
   const c = api(stack.url, key);
   const receiver = await givenReceiver({ replies });

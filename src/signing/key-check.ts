@@ -1,0 +1,27 @@
+import type { Db } from '../db/knex';
+import type { SecretBox } from './secret-box';
+
+const CANARY = 'hookflow-encryption-key-check';
+
+/**
+ * Fails start-up with a clear message when HOOKFLOW_ENCRYPTION_KEY is not the key the stored
+ * secrets were encrypted with, instead of failing every delivery later.
+ */
+export async function checkEncryptionKey(db: Db, box: SecretBox): Promise<void> {
+  const row = await db('hookflow_meta').where({ key: 'encryption_check' }).first();
+  if (!row) {
+    await db('hookflow_meta').insert({ key: 'encryption_check', value: box.encrypt(CANARY) }).onConflict('key').ignore();
+    return;
+  }
+  let plain: string | null = null;
+  try {
+    plain = box.decrypt(row.value);
+  } catch {
+    /* reported below */
+  }
+  if (plain !== CANARY) {
+    throw new Error(
+      'HOOKFLOW_ENCRYPTION_KEY does not match the key this database was set up with; webhook secrets cannot be decrypted. Use the original key (dev mode keeps it in <data dir>/encryption.key).',
+    );
+  }
+}
