@@ -1,12 +1,14 @@
 import type { Knex } from 'knex';
 import * as initial from './20261128000000_initial';
 import * as meta from './20261128000100_meta';
+import * as systemWebhooks from './20261128000200_system_webhooks';
 
 // Listed explicitly (not read from disk) so migrations run the same under tsx, from dist/ and
 // from a bundled install.
 const migrations: Record<string, Knex.Migration> = {
   '20261128000000_initial': initial,
   '20261128000100_meta': meta,
+  '20261128000200_system_webhooks': systemWebhooks,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -17,7 +17,7 @@ import { createSender } from './delivery/http-client';
 import { parseCidrList, type Cidr } from './delivery/ssrf';
 import { createLogger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
-import { startReconciler, type DispatchDeps } from './services/dispatch';
+import { dispatchEvent, startReconciler, type DispatchDeps } from './services/dispatch';
 import { checkEncryptionKey } from './signing/key-check';
 import { SecretBox } from './signing/secret-box';
 import { resolveTemporalCli } from './temporal/binaries';
@@ -152,6 +152,7 @@ export async function startHookflow(config: Config, roles: Role[], opts: { log?:
           db,
           secretBox,
           send: createSender(agent),
+          dispatchEvent: (eventId) => dispatchEvent(dispatch, eventId),
           onAttempt: (a) => {
             metrics.attempts.inc({ status: a.status, error_class: a.errorClass ?? 'none', profile: a.profile });
             metrics.attemptDuration.observe(a.durationMs / 1000);

@@ -9,6 +9,7 @@ import { router as eventsRouter } from './v1/events';
 import { router as webhookActionsRouter } from './v1/webhook-actions';
 import { router as webhooksRouter } from './v1/webhooks';
 import { router as notificationsRouter } from './v1/notifications';
+import { router as workspaceRouter } from './v1/workspace';
 
 export interface AppOptions {
   metrics?: Metrics;
@@ -70,6 +71,7 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): Express {
   v1.use(webhooksRouter(deps));
   v1.use(webhookActionsRouter(deps));
   v1.use(notificationsRouter(deps));
+  v1.use(workspaceRouter(deps));
   v1.use(eventsRouter(deps));
   v1.use(deliveriesRouter(deps));
   app.use('/v1', v1);

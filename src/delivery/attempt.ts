@@ -2,7 +2,8 @@ import type { Db } from '../db/knex';
 import * as deliveries from '../db/repositories/deliveries';
 import * as events from '../db/repositories/events';
 import * as webhooks from '../db/repositories/webhooks';
-import { insertNotification } from '../db/repositories/notifications';
+import type { NotificationKind } from '../db/repositories/notifications';
+import { notify as storeNotification } from '../services/notify';
 import { newId } from '../domain/ids';
 import { PROFILES } from '../domain/profiles';
 import { nextDelay, parseRetryAfter } from '../domain/retry-policy';
@@ -19,7 +20,9 @@ export interface AttemptDeps {
   send: Sender;
   now?: () => number;
   random?: () => number;
-  /** Called after an attempt is recorded (metrics, notification fan-out). */
+  /** Starts the workflows of an event (notifications for the notification URL). */
+  dispatchEvent?: (eventId: string) => Promise<void>;
+  /** Called after an attempt is recorded (metrics). */
   onAttempt?: (a: { deliveryId: string; status: DeliveryStatus; errorClass: ErrorClass | null; durationMs: number; profile: string }) => void;
 }
 
@@ -106,6 +109,7 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
   let errorMessage: string | null = res.kind === 'error' ? res.message : null;
   if (res.kind === 'response' && errorClass === 'redirect') errorMessage = `redirect not followed: Location ${String(res.headers.location ?? '')}`;
 
+  const queued: string[] = [];
   const result = await db.transaction(async (trx) => {
     const fresh = await deliveries.insertAttempt(trx, {
       id: newId('att'),
@@ -126,18 +130,24 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
     }
     let status: DeliveryStatus;
     let delay: number | null = null;
-    const notify = (kind: Parameters<typeof insertNotification>[1]['kind'], extra: Record<string, unknown> = {}) =>
-      insertNotification(trx, {
+    const notify = async (kind: NotificationKind, extra: Record<string, unknown> = {}) => {
+      const eventId = await storeNotification(trx, {
         workspace_id: webhook.workspace_id,
         webhook_id: webhook.id,
         kind,
         payload: { webhook_id: webhook.id, webhook_name: webhook.name, url: webhook.url, delivery_id: delivery.id, event_id: event.id, ...extra },
       });
+      if (eventId) queued.push(eventId);
+    };
     const disable = async (reason: string) => {
       if (await webhooks.disableWebhook(trx, webhook.id, reason)) await notify('endpoint.disabled', { reason });
     };
 
-    if (ok) {
+    if (webhook.is_system) {
+      // Notifications about the notification endpoint itself would recurse: it only retries.
+      delay = ok ? null : nextDelay(webhook.retry_policy, webhook.max_attempts, input.attemptNo, null, deps.random);
+      status = ok ? 'success' : delay === null ? 'failed' : 'retrying';
+    } else if (ok) {
       status = 'success';
       if (!isTest) {
         const { recovered, failures } = await webhooks.recordSuccess(trx, webhook.id);
@@ -175,6 +185,11 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
     });
     return { status, nextDelayMs: delay, responseCode, errorClass };
   });
+  for (const eventId of queued) {
+    await deps.dispatchEvent?.(eventId).catch(() => {
+      /* left undispatched: the reconciler starts it */
+    });
+  }
   deps.onAttempt?.({ deliveryId: delivery.id, status: result.status, errorClass, durationMs: res.durationMs, profile: webhook.profile });
   return result;
 }

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveTemporalCli } from '../../src/temporal/binaries';
 import { statusQuery } from '../../workflows/definitions';
@@ -46,6 +47,29 @@ describe('operator and user control', () => {
     const ns = (await c.get(`/v1/notifications?webhook_id=${wh.id}`)).body.data;
     expect(ns.map((n: { kind: string }) => n.kind)).toEqual(['endpoint.failing']);
     await receiver.close();
+  });
+
+  it('sends notifications to the workspace notification URL as signed webhooks, never about themselves', async () => {
+    const { key } = await givenWorkspace(stack.db);
+    const c = api(stack.url, key);
+    const notified = await givenReceiver({ replies: [500] });
+    const settings = await c.patch('/v1/workspace', { notification_url: notified.url, notification_kinds: ['endpoint.failing'] });
+    expect(settings.status, JSON.stringify(settings.body)).toBe(200);
+    expect(settings.body.notification_secret).toMatch(/^whsec_/);
+    expect((await c.get('/v1/workspace/notification-secret')).body.secret).toBe(settings.body.notification_secret);
+    expect((await c.get('/v1/webhooks')).body.data).toEqual([]); // the system webhook stays hidden
+
+    const receiver = await givenReceiver({ replies: [500] });
+    const wh = (await c.post('/v1/webhooks', { url: receiver.url, events: ['*'], retry_policy: { schedule: ['1h'] } })).body;
+    for (let i = 0; i < 3; i++) await c.post('/v1/events', { type: 'a.b', data: { i } });
+    const [n] = await notified.waitFor(1);
+    new Webhook(settings.body.notification_secret).verify(n.body, n.headers as Record<string, string>);
+    expect(JSON.parse(n.body)).toMatchObject({ type: 'endpoint.failing', data: { webhook_id: wh.id, consecutive_failures: 3 } });
+    // The notification endpoint answered 500: that failure creates no notification of its own.
+    await new Promise((r) => setTimeout(r, 500));
+    const kinds = (await c.get('/v1/notifications')).body.data.map((x: { kind: string; webhook_id: string }) => [x.kind, x.webhook_id]);
+    expect(kinds).toEqual([['endpoint.failing', wh.id]]);
+    await Promise.all([notified.close(), receiver.close()]);
   });
 
   it('retry through the API attempts a waiting delivery now; status query shows the wait', async () => {

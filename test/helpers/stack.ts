@@ -15,7 +15,7 @@ import { createSender } from '../../src/delivery/http-client';
 import { newId } from '../../src/domain/ids';
 import { createLogger } from '../../src/logger';
 import { allowList } from '../../src/runtime';
-import type { DispatchDeps } from '../../src/services/dispatch';
+import { dispatchEvent, type DispatchDeps } from '../../src/services/dispatch';
 import { SecretBox } from '../../src/signing/secret-box';
 import { resolveTestServer } from '../../src/temporal/binaries';
 import { connectNative, createWorker, ensureSearchAttributes, installRuntime } from '../../src/temporal/worker';
@@ -68,14 +68,14 @@ export async function givenStack(env: Record<string, string> = {}, opts: { timeS
   const secretBox = new SecretBox(config.HOOKFLOW_ENCRYPTION_KEY!);
   const allow = allowList(config);
   const agent = createGuardedAgent({ allow, connectTimeout: 5000 });
+  const dispatch: DispatchDeps = { db, client, taskQueue, eager: !opts.timeSkipping, log };
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue,
-    deps: { db, secretBox, send: createSender(agent) },
+    deps: { db, secretBox, send: createSender(agent), dispatchEvent: (id) => dispatchEvent(dispatch, id) },
   });
   const running = worker.run();
-  const dispatch: DispatchDeps = { db, client, taskQueue, eager: !opts.timeSkipping, log };
   const deps: ApiDeps = { config, db, client, secretBox, allow, log, dispatch };
   const server: Server = await new Promise((resolve) => {
     const s = createApp(deps).listen(0, '127.0.0.1', () => resolve(s));

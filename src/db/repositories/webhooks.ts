@@ -30,14 +30,20 @@ export interface WebhookRow {
   created_at: Date;
   updated_at: Date;
   deleted_at: Date | null;
+  is_system: boolean;
 }
 
 export type WebhookInsert = Omit<
   WebhookRow,
-  'created_at' | 'updated_at' | 'deleted_at' | 'consecutive_failures' | 'failing_since' | 'failing_notified'
->;
+  'created_at' | 'updated_at' | 'deleted_at' | 'consecutive_failures' | 'failing_since' | 'failing_notified' | 'is_system'
+> & { is_system?: boolean };
 
-const live = (db: Db, workspaceId: string) => db('webhooks').where({ workspace_id: workspaceId }).whereNull('deleted_at');
+/** The user's webhooks: not deleted, not the hidden system webhook for notifications. */
+const live = (db: Db, workspaceId: string) => db('webhooks').where({ workspace_id: workspaceId, is_system: false }).whereNull('deleted_at');
+
+export async function getSystemWebhook(db: Db, workspaceId: string): Promise<WebhookRow | undefined> {
+  return db<WebhookRow>('webhooks').where({ workspace_id: workspaceId, is_system: true }).whereNull('deleted_at').first();
+}
 
 const jsonCols = (row: Partial<WebhookRow>) => ({
   ...row,
