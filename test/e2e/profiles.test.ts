@@ -153,4 +153,28 @@ describe('profiles on the time-skipping server', () => {
     expectGaps(gaps, [120_000]);
     await closeAll(receiver);
   });
+
+  it('a policy change applies to the next wait of an in-flight delivery', async () => {
+    const { c, receiver, wh } = await setup({ retry_policy: { schedule: ['1h', '1h'] } }, [500, 500, 200]);
+    const ev = (await c.post('/v1/events', { type: 'a.b', data: {} })).body;
+    await receiver.waitFor(1); // attempt 1 failed; the workflow now waits 1 h (time does not skip meanwhile)
+    expect((await c.patch(`/v1/webhooks/${wh.id}`, { retry_policy: { schedule: ['10m'] } })).status).toBe(200);
+    const result = await stack.client.workflow.getHandle(`delivery:${ev.id}:${wh.id}`).result();
+    expect(result.status).toBe('success');
+    const attempts = await stack.db<AttemptRow>('delivery_attempts').where({ delivery_id: ev.deliveries[0].id }).orderBy('attempt_no');
+    expectGaps(attempts.slice(1).map((a, i) => a.started_at.getTime() - attempts[i].started_at.getTime()), [H, 10 * M]);
+    await closeAll(receiver);
+  });
+
+  it('a delivery waiting while its webhook is disabled ends abandoned at its next wake-up', async () => {
+    const { c, receiver, wh } = await setup({}, [500]);
+    const ev = (await c.post('/v1/events', { type: 'a.b', data: {} })).body;
+    await receiver.waitFor(1);
+    await c.post(`/v1/webhooks/${wh.id}/disable`);
+    const result = await stack.client.workflow.getHandle(`delivery:${ev.id}:${wh.id}`).result();
+    expect(result.status).toBe('abandoned');
+    expect((await c.get(`/v1/deliveries/${ev.deliveries[0].id}`)).body).toMatchObject({ status: 'abandoned', attempts: 1 });
+    expect(receiver.requests).toHaveLength(1);
+    await closeAll(receiver);
+  });
 });
