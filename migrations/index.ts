@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as initial from './20261128000000_initial';
 import * as meta from './20261128000100_meta';
 import * as systemWebhooks from './20261128000200_system_webhooks';
+import * as idempotency from './20261128000300_idempotency';
 
 // Listed explicitly (not read from disk) so migrations run the same under tsx, from dist/ and
 // from a bundled install.
@@ -9,6 +10,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261128000000_initial': initial,
   '20261128000100_meta': meta,
   '20261128000200_system_webhooks': systemWebhooks,
+  '20261128000300_idempotency': idempotency,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

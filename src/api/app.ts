@@ -10,6 +10,8 @@ import { router as webhookActionsRouter } from './v1/webhook-actions';
 import { router as webhooksRouter } from './v1/webhooks';
 import { router as notificationsRouter } from './v1/notifications';
 import { router as workspaceRouter } from './v1/workspace';
+import { router as eventTypesRouter } from './v1/event-types';
+import { router as apiKeysRouter } from './v1/api-keys';
 
 export interface AppOptions {
   metrics?: Metrics;
@@ -72,6 +74,8 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): Express {
   v1.use(webhookActionsRouter(deps));
   v1.use(notificationsRouter(deps));
   v1.use(workspaceRouter(deps));
+  v1.use(eventTypesRouter(deps));
+  v1.use(apiKeysRouter(deps));
   v1.use(eventsRouter(deps));
   v1.use(deliveriesRouter(deps));
   app.use('/v1', v1);

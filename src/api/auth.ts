@@ -22,8 +22,14 @@ const TOUCH_MS = 60_000;
  * Bearer API keys, looked up by sha256 hash. Hits are cached briefly so that publishing does not
  * pay a query per request; a revoked key stops working within CACHE_MS.
  */
+const cache = new Map<string, { ctx: AuthContext; at: number }>();
+
+/** Forgets a revoked key at once in this process (other replicas within CACHE_MS). */
+export function evictKeyId(keyId: string): void {
+  for (const [k, v] of cache) if (v.ctx.keyId === keyId) cache.delete(k);
+}
+
 export function authenticate(db: Db): RequestHandler {
-  const cache = new Map<string, { ctx: AuthContext; at: number }>();
   const touched = new Map<string, number>();
   return async (req, _res, next) => {
     const header = req.get('authorization') ?? '';

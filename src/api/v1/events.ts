@@ -10,7 +10,8 @@ import { dispatchEvent } from '../../services/dispatch';
 import { deliveryWorkflowId } from '../../../workflows/definitions';
 import { requireScope, ws } from '../auth';
 import type { ApiDeps } from '../deps';
-import { notFound, ProblemError, zodProblem } from '../errors';
+import { invalid, notFound, ProblemError, zodProblem } from '../errors';
+import { validateData } from '../json-schema';
 import { parse } from '../validate';
 import { toDeliveryListItem, DeliveryListItem } from './delivery-schemas';
 
@@ -43,6 +44,24 @@ async function eventOut(deps: ApiDeps, e: repo.EventRow): Promise<z.infer<typeof
   };
 }
 
+/** The workspace's event-type catalog: the type's JSON Schema, and unknown types if enforced. */
+async function checkCatalog(deps: ApiDeps, workspaceId: string, type: string, data: unknown): Promise<void> {
+  const row = await deps.db('workspaces as w')
+    .leftJoin('event_types as et', function () {
+      this.on('et.workspace_id', '=', 'w.id').andOnVal('et.name', '=', type);
+    })
+    .where('w.id', workspaceId)
+    .first('w.enforce_event_catalog', 'et.name', 'et.schema');
+  if (!row) return;
+  if (!row.name && row.enforce_event_catalog) {
+    throw invalid(`event type ${type} is not in this workspace's catalog (POST /v1/event-types)`, [{ path: 'body.type', message: 'unknown event type' }]);
+  }
+  if (row.schema) {
+    const errors = validateData(row.schema, data);
+    if (errors.length) throw invalid(`data does not match the schema of ${type}`, errors);
+  }
+}
+
 /**
  * Stores the event and one delivery per subscribed active webhook in one transaction, then
  * starts their workflows. If the process dies in between, the reconciler starts them.
@@ -61,6 +80,7 @@ export async function publishEvent(deps: ApiDeps, req: Request, res: Response) {
     key = k.data;
   }
   const workspaceId = ws(req);
+  await checkCatalog(deps, workspaceId, body.type, body.data);
   const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
   const created = await deps.db.transaction(async (trx) => {

@@ -8,6 +8,7 @@ import { PROFILES } from '../../domain/profiles';
 import { startTestDelivery } from '../../services/operations';
 import { generateSecret, standardKey } from '../../signing/sign';
 import { requireScope, ws } from '../auth';
+import { idempotent } from '../idempotency';
 import type { ApiDeps } from '../deps';
 import { notFound, invalid, ProblemError } from '../errors';
 import { decodeCursor, page, parse } from '../validate';
@@ -137,7 +138,7 @@ export function router(deps: ApiDeps): Router {
   const h = (fn: Handler) => (req: Request, res: Response) => fn(deps, req, res);
   const read = requireScope('webhooks:read');
   const write = requireScope('webhooks:write');
-  r.post('/webhooks', write, h(createWebhook));
+  r.post('/webhooks', write, idempotent(deps.db, 'POST /v1/webhooks'), h(createWebhook));
   r.get('/webhooks', read, h(listWebhooks));
   r.get('/webhooks/:id', read, h(getWebhook));
   r.patch('/webhooks/:id', write, h(updateWebhook));

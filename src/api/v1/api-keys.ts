@@ -1,0 +1,65 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import * as repo from '../../db/repositories/api-keys';
+import { evictKeyId, requireScope, ws } from '../auth';
+import type { ApiDeps } from '../deps';
+import { notFound, ProblemError } from '../errors';
+import { parse } from '../validate';
+
+export const ApiKeyIn = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    scopes: z.array(z.enum(repo.SCOPES)).min(1).optional(),
+  })
+  .strict();
+
+export const ApiKeyOut = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(z.enum(repo.SCOPES)),
+  created_at: z.string(),
+  last_used_at: z.string().nullable(),
+  key: z.string().optional().describe('the key itself, only in the response that created it'),
+});
+
+const IdParams = z.object({ id: z.string().regex(/^key_[0-9a-z]{26}$/, 'not an API key id') });
+
+const toOut = (r: repo.ApiKeyRow, key?: string): z.infer<typeof ApiKeyOut> => ({
+  id: r.id,
+  name: r.name,
+  prefix: r.prefix,
+  scopes: r.scopes,
+  created_at: r.created_at.toISOString(),
+  last_used_at: r.last_used_at ? r.last_used_at.toISOString() : null,
+  ...(key ? { key } : {}),
+});
+
+/** A key can only hand out scopes it has itself. */
+export async function createApiKey(deps: ApiDeps, req: Request, res: Response) {
+  const body = parse(ApiKeyIn, req, 'body');
+  const scopes = body.scopes ?? req.auth!.scopes;
+  const extra = scopes.filter((s) => !req.auth!.scopes.includes(s));
+  if (extra.length) throw new ProblemError(403, 'Forbidden', `this API key cannot grant scopes it lacks: ${extra.join(', ')}`);
+  const { key, row } = await repo.createApiKey(deps.db, { workspaceId: ws(req), name: body.name, scopes });
+  res.status(201).json(toOut(row, key));
+}
+
+export async function listApiKeys(deps: ApiDeps, req: Request, res: Response) {
+  res.json({ data: (await repo.listApiKeys(deps.db, ws(req))).map((r) => toOut(r)), next_cursor: null });
+}
+
+export async function deleteApiKey(deps: ApiDeps, req: Request, res: Response) {
+  const { id } = parse(IdParams, req, 'params');
+  if (!(await repo.revokeApiKey(deps.db, ws(req), id))) throw notFound('API key', id);
+  evictKeyId(id);
+  res.status(204).end();
+}
+
+export function router(deps: ApiDeps): Router {
+  const r = Router();
+  r.post('/api-keys', requireScope('webhooks:write'), (req, res) => createApiKey(deps, req, res));
+  r.get('/api-keys', requireScope('webhooks:read'), (req, res) => listApiKeys(deps, req, res));
+  r.delete('/api-keys/:id', requireScope('webhooks:write'), (req, res) => deleteApiKey(deps, req, res));
+  return r;
+}
