@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import type { Metrics } from '../metrics';
 import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
+import { docsRouter } from './docs';
 import { errorHandler, notFoundRoute } from './errors';
 import { router as deliveriesRouter } from './v1/deliveries';
 import { router as eventsRouter } from './v1/events';
@@ -79,6 +80,7 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): Express {
   v1.use(eventsRouter(deps));
   v1.use(deliveriesRouter(deps));
   app.use('/v1', v1);
+  app.use(docsRouter());
   app.use(notFoundRoute);
   app.use(errorHandler(deps.log));
   return app;

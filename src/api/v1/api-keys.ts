@@ -5,6 +5,7 @@ import { evictKeyId, requireScope, ws } from '../auth';
 import type { ApiDeps } from '../deps';
 import { notFound, ProblemError } from '../errors';
 import { parse } from '../validate';
+import { route } from '../openapi';
 
 export const ApiKeyIn = z
   .object({
@@ -58,8 +59,9 @@ export async function deleteApiKey(deps: ApiDeps, req: Request, res: Response) {
 
 export function router(deps: ApiDeps): Router {
   const r = Router();
-  r.post('/api-keys', requireScope('webhooks:write'), (req, res) => createApiKey(deps, req, res));
-  r.get('/api-keys', requireScope('webhooks:read'), (req, res) => listApiKeys(deps, req, res));
-  r.delete('/api-keys/:id', requireScope('webhooks:write'), (req, res) => deleteApiKey(deps, req, res));
+  const tag = 'API keys';
+  route(r, { method: 'post', path: '/api-keys', summary: 'Create an API key (shown once)', tag, scope: 'webhooks:write', body: ApiKeyIn, responses: { 201: ApiKeyOut } }, requireScope('webhooks:write'), (req, res) => createApiKey(deps, req, res));
+  route(r, { method: 'get', path: '/api-keys', summary: 'List API keys (never the keys themselves)', tag, scope: 'webhooks:read', responses: { 200: z.object({ data: z.array(ApiKeyOut), next_cursor: z.null() }) } }, requireScope('webhooks:read'), (req, res) => listApiKeys(deps, req, res));
+  route(r, { method: 'delete', path: '/api-keys/:id', summary: 'Revoke an API key', tag, scope: 'webhooks:write', params: IdParams, responses: { 204: null } }, requireScope('webhooks:write'), (req, res) => deleteApiKey(deps, req, res));
   return r;
 }

@@ -7,7 +7,8 @@ import { getWebhookById } from '../../db/repositories/webhooks';
 import * as ops from '../../services/operations';
 import { notFound, ProblemError } from '../errors';
 import { parse } from '../validate';
-import { toDeliveryOut } from './delivery-schemas';
+import { DeliveryOut, toDeliveryOut } from './delivery-schemas';
+import { route } from '../openapi';
 
 const IdParams = z.object({ id: z.string().regex(/^dlv_[0-9a-z]{26}$/, 'not a delivery id') });
 
@@ -41,8 +42,10 @@ export async function cancelDelivery(deps: ApiDeps, req: Request, res: Response)
 
 export function router(deps: ApiDeps): Router {
   const r = Router();
-  r.get('/deliveries/:id', requireScope('deliveries:read'), (req, res) => getDelivery(deps, req, res));
-  r.post('/deliveries/:id/retry', requireScope('deliveries:write'), (req, res) => retryDelivery(deps, req, res));
-  r.post('/deliveries/:id/cancel', requireScope('deliveries:write'), (req, res) => cancelDelivery(deps, req, res));
+  const tag = 'Deliveries';
+  const action = z.object({ id: z.string(), action: z.enum(['signalled', 'restarted', 'cancelling']) });
+  route(r, { method: 'get', path: '/deliveries/:id', summary: 'A delivery with every attempt', tag, scope: 'deliveries:read', params: IdParams, responses: { 200: DeliveryOut } }, requireScope('deliveries:read'), (req, res) => getDelivery(deps, req, res));
+  route(r, { method: 'post', path: '/deliveries/:id/retry', summary: 'Attempt now (signal retry-now), or resend a finished delivery', tag, scope: 'deliveries:write', params: IdParams, responses: { 202: action } }, requireScope('deliveries:write'), (req, res) => retryDelivery(deps, req, res));
+  route(r, { method: 'post', path: '/deliveries/:id/cancel', summary: 'Cancel a waiting delivery (signal cancel)', tag, scope: 'deliveries:write', params: IdParams, responses: { 202: action } }, requireScope('deliveries:write'), (req, res) => cancelDelivery(deps, req, res));
   return r;
 }

@@ -7,6 +7,7 @@ import type { ApiDeps } from '../deps';
 import { invalid, ProblemError } from '../errors';
 import { compileDataSchema } from '../json-schema';
 import { decodeCursor, encodeCursor, parse } from '../validate';
+import { route } from '../openapi';
 
 export const EventTypeIn = z
   .object({
@@ -58,7 +59,8 @@ export async function listEventTypes(deps: ApiDeps, req: Request, res: Response)
 
 export function router(deps: ApiDeps): Router {
   const r = Router();
-  r.get('/event-types', requireScope('webhooks:read'), (req, res) => listEventTypes(deps, req, res));
-  r.post('/event-types', requireScope('webhooks:write'), (req, res) => createEventType(deps, req, res));
+  const tag = 'Event types';
+  route(r, { method: 'get', path: '/event-types', summary: 'The event-type catalog', tag, scope: 'webhooks:read', query: ListQuery, responses: { 200: z.object({ data: z.array(EventTypeOut), next_cursor: z.string().nullable() }) } }, requireScope('webhooks:read'), (req, res) => listEventTypes(deps, req, res));
+  route(r, { method: 'post', path: '/event-types', summary: 'Add an event type (optional JSON Schema for data)', tag, scope: 'webhooks:write', body: EventTypeIn, responses: { 201: EventTypeOut } }, requireScope('webhooks:write'), (req, res) => createEventType(deps, req, res));
   return r;
 }

@@ -13,6 +13,7 @@ import type { ApiDeps } from '../deps';
 import { invalid, notFound, ProblemError, zodProblem } from '../errors';
 import { validateData } from '../json-schema';
 import { parse } from '../validate';
+import { route } from '../openapi';
 import { toDeliveryListItem, DeliveryListItem } from './delivery-schemas';
 
 export const EventIn = z
@@ -128,7 +129,8 @@ export async function getEvent(deps: ApiDeps, req: Request, res: Response) {
 
 export function router(deps: ApiDeps): Router {
   const r = Router();
-  r.post('/events', requireScope('events:write'), (req, res) => publishEvent(deps, req, res));
-  r.get('/events/:id', requireScope('deliveries:read'), (req, res) => getEvent(deps, req, res));
+  const tag = 'Events';
+  route(r, { method: 'post', path: '/events', summary: 'Publish an event to every subscribed webhook', tag, scope: 'events:write', body: EventIn, headers: [{ name: 'Idempotency-Key', description: 'the same key returns the same event and starts nothing new' }], responses: { 202: EventOut } }, requireScope('events:write'), (req, res) => publishEvent(deps, req, res));
+  route(r, { method: 'get', path: '/events/:id', summary: 'An event and its deliveries', tag, scope: 'deliveries:read', params: IdParams, responses: { 200: EventOut } }, requireScope('deliveries:read'), (req, res) => getEvent(deps, req, res));
   return r;
 }

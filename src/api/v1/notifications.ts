@@ -4,6 +4,7 @@ import { listNotifications as listRows } from '../../db/repositories/notificatio
 import { requireScope, ws } from '../auth';
 import type { ApiDeps } from '../deps';
 import { decodeCursor, page, parse } from '../validate';
+import { route } from '../openapi';
 
 export const NOTIFICATION_KINDS = ['endpoint.failing', 'endpoint.disabled', 'delivery.exhausted', 'endpoint.recovered'] as const;
 
@@ -35,6 +36,6 @@ export async function listNotifications(deps: ApiDeps, req: Request, res: Respon
 
 export function router(deps: ApiDeps): Router {
   const r = Router();
-  r.get('/notifications', requireScope('webhooks:read'), (req, res) => listNotifications(deps, req, res));
+  route(r, { method: 'get', path: '/notifications', summary: 'Operational notifications, newest first', tag: 'Notifications', scope: 'webhooks:read', query: NotificationListQuery, responses: { 200: z.object({ data: z.array(NotificationOut), next_cursor: z.string().nullable() }) } }, requireScope('webhooks:read'), (req, res) => listNotifications(deps, req, res));
   return r;
 }

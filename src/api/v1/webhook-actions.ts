@@ -9,8 +9,9 @@ import type { ApiDeps } from '../deps';
 import { invalid, notFound, ProblemError } from '../errors';
 import { parse } from '../validate';
 import { DELIVERY_STATUSES } from './delivery-schemas';
-import { assertCapacity, loadWebhook, validateSecret } from './webhooks';
-import { toWebhookOut } from './webhook-schemas';
+import { assertCapacity, IdParams, loadWebhook, validateSecret } from './webhooks';
+import { route } from '../openapi';
+import { toWebhookOut, WebhookOut } from './webhook-schemas';
 import * as deliveriesRepo from '../../db/repositories/deliveries';
 
 export const TestResultOut = z.object({
@@ -108,11 +109,13 @@ export function router(deps: ApiDeps): Router {
   const r = Router();
   const h = (fn: Handler) => (req: Request, res: Response) => fn(deps, req, res);
   const write = requireScope('webhooks:write');
-  r.post('/webhooks/:id/test', write, h(testWebhook));
-  r.post('/webhooks/:id/enable', write, h(enableWebhook));
-  r.post('/webhooks/:id/disable', write, h(disableWebhook));
-  r.post('/webhooks/:id/replay', requireScope('deliveries:write'), h(replayWebhook));
-  r.get('/webhooks/:id/secret', write, h(getWebhookSecret));
-  r.post('/webhooks/:id/rotate-secret', write, h(rotateWebhookSecret));
+  const tag = 'Webhooks';
+  const params = IdParams;
+  route(r, { method: 'post', path: '/webhooks/:id/test', summary: 'Send a webhook.test event now and return the outcome', tag, scope: 'webhooks:write', params, responses: { 200: TestResultOut } }, write, h(testWebhook));
+  route(r, { method: 'post', path: '/webhooks/:id/enable', summary: 'Enable (resets the failure streak)', tag, scope: 'webhooks:write', params, responses: { 200: WebhookOut } }, write, h(enableWebhook));
+  route(r, { method: 'post', path: '/webhooks/:id/disable', summary: 'Disable', tag, scope: 'webhooks:write', params, responses: { 200: WebhookOut } }, write, h(disableWebhook));
+  route(r, { method: 'post', path: '/webhooks/:id/replay', summary: 'Resend failed/abandoned deliveries of a time range (≤ 14 days)', tag, scope: 'deliveries:write', params, body: ReplayIn, responses: { 202: z.object({ queued: z.number().int() }) } }, requireScope('deliveries:write'), h(replayWebhook));
+  route(r, { method: 'get', path: '/webhooks/:id/secret', summary: 'The signing secret', tag, scope: 'webhooks:write', params, responses: { 200: SecretOut } }, write, h(getWebhookSecret));
+  route(r, { method: 'post', path: '/webhooks/:id/rotate-secret', summary: 'Rotate the secret; the previous one stays valid for the overlap', tag, scope: 'webhooks:write', params, body: RotateIn, responses: { 200: z.object({ secret: z.string(), previous_secret_expires_at: z.string().nullable() }) } }, write, h(rotateWebhookSecret));
   return r;
 }

@@ -12,10 +12,11 @@ import { idempotent } from '../idempotency';
 import type { ApiDeps } from '../deps';
 import { notFound, invalid, ProblemError } from '../errors';
 import { decodeCursor, page, parse } from '../validate';
-import { toDeliveryListItem, DeliveryListQuery } from './delivery-schemas';
-import { ListQuery, toWebhookOut, WebhookIn, WebhookPatch } from './webhook-schemas';
+import { toDeliveryListItem, DeliveryListItem, DeliveryListQuery } from './delivery-schemas';
+import { ListQuery, toWebhookOut, WebhookIn, WebhookOut, WebhookPatch } from './webhook-schemas';
+import { route } from '../openapi';
 
-const IdParams = z.object({ id: z.string().regex(/^wh_[0-9a-z]{26}$/, 'not a webhook id') });
+export const IdParams = z.object({ id: z.string().regex(/^wh_[0-9a-z]{26}$/, 'not a webhook id') });
 
 function validateUrl(deps: ApiDeps, url: string): void {
   const r = checkUrl(url, { allow: deps.allow, requireHttps: deps.config.NODE_ENV === 'production' });
@@ -138,11 +139,14 @@ export function router(deps: ApiDeps): Router {
   const h = (fn: Handler) => (req: Request, res: Response) => fn(deps, req, res);
   const read = requireScope('webhooks:read');
   const write = requireScope('webhooks:write');
-  r.post('/webhooks', write, idempotent(deps.db, 'POST /v1/webhooks'), h(createWebhook));
-  r.get('/webhooks', read, h(listWebhooks));
-  r.get('/webhooks/:id', read, h(getWebhook));
-  r.patch('/webhooks/:id', write, h(updateWebhook));
-  r.delete('/webhooks/:id', write, h(deleteWebhook));
-  r.get('/webhooks/:id/deliveries', requireScope('deliveries:read'), h(listWebhookDeliveries));
+  const tag = 'Webhooks';
+  const list = (item: z.ZodType) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+  const idem = [{ name: 'Idempotency-Key', description: 'same key + same body within 24 h returns the stored response' }];
+  route(r, { method: 'post', path: '/webhooks', summary: 'Create a webhook', tag, scope: 'webhooks:write', body: WebhookIn, headers: idem, responses: { 201: WebhookOut.extend({ test_delivery_id: z.string().optional() }) } }, write, idempotent(deps.db, 'POST /v1/webhooks'), h(createWebhook));
+  route(r, { method: 'get', path: '/webhooks', summary: 'List webhooks, newest first', tag, scope: 'webhooks:read', query: ListQuery, responses: { 200: list(WebhookOut) } }, read, h(listWebhooks));
+  route(r, { method: 'get', path: '/webhooks/:id', summary: 'Get a webhook', tag, scope: 'webhooks:read', params: IdParams, responses: { 200: WebhookOut } }, read, h(getWebhook));
+  route(r, { method: 'patch', path: '/webhooks/:id', summary: 'Update a webhook', tag, scope: 'webhooks:write', params: IdParams, body: WebhookPatch, responses: { 200: WebhookOut } }, write, h(updateWebhook));
+  route(r, { method: 'delete', path: '/webhooks/:id', summary: 'Delete a webhook', tag, scope: 'webhooks:write', params: IdParams, responses: { 204: null } }, write, h(deleteWebhook));
+  route(r, { method: 'get', path: '/webhooks/:id/deliveries', summary: 'The deliveries log of a webhook, newest first', tag: 'Deliveries', scope: 'deliveries:read', params: IdParams, query: DeliveryListQuery, responses: { 200: list(DeliveryListItem) } }, requireScope('deliveries:read'), h(listWebhookDeliveries));
   return r;
 }

@@ -10,6 +10,7 @@ import { requireScope, ws } from '../auth';
 import type { ApiDeps } from '../deps';
 import { invalid, notFound } from '../errors';
 import { parse } from '../validate';
+import { route } from '../openapi';
 import { NOTIFICATION_KINDS } from './notifications';
 
 export const WorkspacePatch = z
@@ -89,8 +90,9 @@ export async function getNotificationSecret(deps: ApiDeps, req: Request, res: Re
 
 export function router(deps: ApiDeps): Router {
   const r = Router();
-  r.get('/workspace', requireScope('webhooks:read'), (req, res) => getWorkspaceSettings(deps, req, res));
-  r.patch('/workspace', requireScope('webhooks:write'), (req, res) => updateWorkspaceSettings(deps, req, res));
-  r.get('/workspace/notification-secret', requireScope('webhooks:write'), (req, res) => getNotificationSecret(deps, req, res));
+  const tag = 'Workspace';
+  route(r, { method: 'get', path: '/workspace', summary: 'Workspace settings', tag, scope: 'webhooks:read', responses: { 200: WorkspaceOut } }, requireScope('webhooks:read'), (req, res) => getWorkspaceSettings(deps, req, res));
+  route(r, { method: 'patch', path: '/workspace', summary: 'Update settings (notification URL and kinds, catalog enforcement)', tag, scope: 'webhooks:write', body: WorkspacePatch, responses: { 200: WorkspaceOut } }, requireScope('webhooks:write'), (req, res) => updateWorkspaceSettings(deps, req, res));
+  route(r, { method: 'get', path: '/workspace/notification-secret', summary: 'Secret that signs notifications', tag, scope: 'webhooks:write', responses: { 200: z.object({ secret: z.string() }) } }, requireScope('webhooks:write'), (req, res) => getNotificationSecret(deps, req, res));
   return r;
 }

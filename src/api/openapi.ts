@@ -1,0 +1,102 @@
+import type { RequestHandler, Router } from 'express';
+import { z } from 'zod';
+import type { Scope } from '../db/repositories/api-keys';
+import { version } from '../../package.json';
+
+/** One documented route; `route()` registers it and mounts it, so docs sit beside the code. */
+export interface RouteSpec {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  /** Express path below /v1, e.g. `/webhooks/:id`. */
+  path: string;
+  summary: string;
+  tag: string;
+  scope?: Scope;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  params?: z.ZodType;
+  /** Extra request headers (besides Authorization). */
+  headers?: { name: string; description: string }[];
+  /** Success responses by status; null for an empty body. */
+  responses: Record<number, z.ZodType | null>;
+}
+
+const registry = new Map<string, RouteSpec>();
+
+export function route(r: Router, spec: RouteSpec, ...handlers: RequestHandler[]): void {
+  registry.set(`${spec.method} ${spec.path}`, spec);
+  r[spec.method](spec.path, ...handlers);
+}
+
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+const ERROR_STATUSES: Record<number, string> = {
+  400: 'Malformed request (JSON, query, params or headers)',
+  401: 'Missing or invalid API key',
+  403: 'The API key lacks the required scope',
+  404: 'Unknown id or route',
+  409: 'Conflict with the current state (limits, duplicates, finished deliveries)',
+  413: 'Payload too large',
+  422: 'Invalid body; `errors` lists the zod issue paths',
+  500: 'Unexpected error (logged, no details)',
+};
+
+const schema = (s: z.ZodType, io: 'input' | 'output') => {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+};
+
+function parameters(spec: RouteSpec) {
+  const out: Record<string, unknown>[] = [];
+  for (const [where, s] of [['path', spec.params], ['query', spec.query]] as const) {
+    if (!s) continue;
+    const js = schema(s, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+    for (const [name, sch] of Object.entries(js.properties ?? {})) {
+      out.push({ name, in: where, required: where === 'path' || (js.required ?? []).includes(name), schema: sch });
+    }
+  }
+  for (const h of spec.headers ?? []) out.push({ name: h.name, in: 'header', required: false, description: h.description, schema: { type: 'string', maxLength: 255 } });
+  return out;
+}
+
+/** OpenAPI 3.1 built from the same zod schemas that validate requests and shape responses. */
+export function buildOpenApi(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const spec of [...registry.values()].sort((a, b) => a.path.localeCompare(b.path))) {
+    const p = `/v1${spec.path.replace(/:(\w+)/g, '{$1}')}`;
+    const responses: Record<string, unknown> = {};
+    for (const [status, s] of Object.entries(spec.responses)) {
+      responses[status] = s ? { description: 'OK', content: { 'application/json': { schema: schema(s, 'output') } } } : { description: 'No content' };
+    }
+    for (const [status, description] of Object.entries(ERROR_STATUSES)) {
+      responses[status] ??= { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+    }
+    paths[p] ??= {};
+    paths[p][spec.method] = {
+      operationId: `${spec.method}${spec.path.replace(/[/:-](\w)/g, (_m, c: string) => c.toUpperCase())}`,
+      summary: spec.summary,
+      tags: [spec.tag],
+      ...(spec.scope ? { description: `Requires scope \`${spec.scope}\`.` } : {}),
+      parameters: parameters(spec),
+      ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(spec.body, 'input') } } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Hookflow API', version, description: 'Webhook delivery on Temporal. Errors are application/problem+json.' },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key (hf_…)' } },
+      schemas: { Problem: schema(Problem, 'output') },
+    },
+    paths,
+  };
+}
