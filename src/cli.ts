@@ -2,7 +2,10 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { createDb, ensureDatabase, migrateLatest } from './db/knex';
 import { createApiKey, SCOPES, type Scope } from './db/repositories/api-keys';
-import { ensureWorkspace } from './db/repositories/workspaces';
+import { upsertEventType } from './db/repositories/event-types';
+import { DEFAULT_WORKSPACE, ensureWorkspace } from './db/repositories/workspaces';
+import { SEED_EVENT_TYPES } from './domain/seed-event-types';
+import { parseReceiverArgs, runReceiver } from './receiver';
 import { createLogger } from './logger';
 import { startHookflow, type Role } from './runtime';
 
@@ -15,6 +18,10 @@ const USAGE = `hookflow <command>
   migrate               apply database migrations (needs DATABASE_URL)
   keys create --workspace <id> [--name <n>] [--scopes a,b]
                         create an API key (printed once)
+  seed-event-types --profile productive|gitproductivity|generic [--workspace <id>]
+                        load a seed system's event types into a workspace's catalog
+  receiver --secret <s> [--scheme standard|productive|sha256|hex] [--port 4000]
+                        a small receiver that verifies signatures, for trying Hookflow out
 
 Configuration is read from the environment; see README.md.`;
 
@@ -100,6 +107,38 @@ async function main(argv: string[]): Promise<void> {
       } finally {
         await db.destroy();
       }
+      return;
+    }
+    case 'seed-event-types': {
+      if (!config.DATABASE_URL) throw new ConfigError('hookflow seed-event-types needs DATABASE_URL');
+      const profile = arg(args, '--profile') as keyof typeof SEED_EVENT_TYPES | undefined;
+      if (!profile || !(profile in SEED_EVENT_TYPES)) throw new ConfigError(`--profile must be one of ${Object.keys(SEED_EVENT_TYPES).join(', ')}`);
+      const workspace = arg(args, '--workspace') ?? DEFAULT_WORKSPACE;
+      const db = createDb(config.DATABASE_URL);
+      try {
+        await ensureWorkspace(db, workspace, workspace);
+        let added = 0;
+        for (const t of SEED_EVENT_TYPES[profile]) {
+          if ((await upsertEventType(db, { workspace_id: workspace, name: t.name, description: t.description, schema: null }, false)).created) added++;
+        }
+        process.stdout.write(`${profile}: ${added} event types added to ${workspace} (${SEED_EVENT_TYPES[profile].length - added} already there)\n`);
+      } finally {
+        await db.destroy();
+      }
+      return;
+    }
+    case 'receiver': {
+      let opts;
+      try {
+        opts = parseReceiverArgs(args);
+      } catch (err) {
+        throw new ConfigError((err as Error).message);
+      }
+      const r = await runReceiver({ ...opts, log: (line) => process.stdout.write(`${line}\n`) });
+      process.stdout.write(`receiver listening on ${r.url} (Ctrl-C stops it)\n`);
+      const stop = () => void r.close().then(() => process.exit(0));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
       return;
     }
     default:
