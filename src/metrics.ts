@@ -1,7 +1,7 @@
 import client from 'prom-client';
 
 /** Prometheus metrics of one process (API, worker or both). */
-export function createMetrics() {
+export function createMetrics(opts: { webhookCounts?: () => Promise<{ status: string; count: number }[]> } = {}) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   return {
@@ -18,6 +18,29 @@ export function createMetrics() {
       help: 'HTTP duration of delivery attempts',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],
+    }),
+    deliveriesFinished: new client.Counter({
+      name: 'hookflow_deliveries_total',
+      help: 'Deliveries that reached a final status, by status and profile',
+      labelNames: ['status', 'profile'],
+      registers: [registry],
+    }),
+    publishToFirstAttempt: new client.Histogram({
+      name: 'hookflow_publish_to_first_attempt_seconds',
+      help: 'Time from event publish to the end of the first delivery attempt',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    webhooks: new client.Gauge({
+      name: 'hookflow_webhooks',
+      help: 'Webhooks by status (all workspaces)',
+      labelNames: ['status'],
+      registers: [registry],
+      async collect() {
+        if (!opts.webhookCounts) return;
+        this.reset();
+        for (const { status, count } of await opts.webhookCounts().catch(() => [])) this.set({ status }, count);
+      },
     }),
     httpDuration: new client.Histogram({
       name: 'hookflow_api_request_duration_seconds',

@@ -35,7 +35,17 @@ export interface Running {
   db: Db;
   client: Client;
   log: Logger;
+  /** What the API handlers use (tests reach into it). */
+  deps: ApiDeps;
   stop(): Promise<void>;
+}
+
+/** A Temporal connection made by the caller, e.g. the time-skipping test environment. */
+export interface TemporalOverride {
+  connection: NativeConnection;
+  client: Client;
+  /** Eager start needs a real server with a local worker; the test server has none. */
+  eager: boolean;
 }
 
 /** Dev and tests may reach loopback; production nothing private unless configured. */
@@ -73,7 +83,11 @@ async function bootstrapKey(db: Db, config: Config, embedded: boolean): Promise<
  * Brings up Hookflow: PostgreSQL (DATABASE_URL or embedded), Temporal (TEMPORAL_ADDRESS or a
  * dev server), migrations, then the requested roles. `stop()` undoes it all in reverse.
  */
-export async function startHookflow(config: Config, roles: Role[], opts: { log?: Logger; progress?: (msg: string) => void; metrics?: Metrics } = {}): Promise<Running> {
+export async function startHookflow(
+  config: Config,
+  roles: Role[],
+  opts: { log?: Logger; progress?: (msg: string) => void; metrics?: Metrics; temporal?: TemporalOverride } = {},
+): Promise<Running> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const progress = opts.progress ?? ((m: string) => log.info(m));
   const embedded = !config.DATABASE_URL || !config.TEMPORAL_ADDRESS;
@@ -107,7 +121,7 @@ export async function startHookflow(config: Config, roles: Role[], opts: { log?:
     const applied = await migrateLatest(db);
     progress(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema up to date');
 
-    let temporalAddress = config.TEMPORAL_ADDRESS;
+    let temporalAddress = config.TEMPORAL_ADDRESS ?? (opts.temporal ? 'provided' : undefined);
     let dev: DevServer | null = null;
     if (!temporalAddress) {
       const cli = resolveTemporalCli(config.TEMPORAL_CLI);
@@ -123,20 +137,35 @@ export async function startHookflow(config: Config, roles: Role[], opts: { log?:
       temporalAddress = dev.address;
     }
     installRuntime(config.LOG_LEVEL);
-    const connection: NativeConnection = await connectNative(temporalAddress);
-    cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    let connection: NativeConnection;
+    let client: Client;
+    if (opts.temporal) {
+      ({ connection, client } = opts.temporal);
+    } else {
+      const native = await connectNative(temporalAddress);
+      connection = native;
+      cleanups.push(() => native.close());
+      client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    }
     await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
 
     const secretBox = new SecretBox(encryptionKey(config, embedded));
     await checkEncryptionKey(db, secretBox);
     const allow = allowList(config);
-    const metrics = opts.metrics ?? createMetrics();
+    const metrics =
+      opts.metrics ??
+      createMetrics({
+        webhookCounts: async () =>
+          (await db('webhooks').whereNull('deleted_at').where({ is_system: false }).groupBy('status').select('status').count('* as count')).map((r) => ({
+            status: String(r.status),
+            count: Number(r.count),
+          })),
+      });
     const dispatch: DispatchDeps = {
       db,
       client,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      eager: config.HOOKFLOW_EAGER && roles.includes('worker'),
+      eager: config.HOOKFLOW_EAGER && roles.includes('worker') && (opts.temporal?.eager ?? true),
       log,
     };
 
@@ -156,6 +185,9 @@ export async function startHookflow(config: Config, roles: Role[], opts: { log?:
           onAttempt: (a) => {
             metrics.attempts.inc({ status: a.status, error_class: a.errorClass ?? 'none', profile: a.profile });
             metrics.attemptDuration.observe(a.durationMs / 1000);
+            if (a.final) metrics.deliveriesFinished.inc({ status: a.status, profile: a.profile });
+            if (a.sincePublishMs !== null) metrics.publishToFirstAttempt.observe(a.sincePublishMs / 1000);
+            log.debug({ deliveryId: a.deliveryId, status: a.status, errorClass: a.errorClass, ms: a.durationMs }, 'attempt');
           },
         },
       });
@@ -172,9 +204,9 @@ export async function startHookflow(config: Config, roles: Role[], opts: { log?:
 
     let apiUrl: string | null = null;
     let apiKey: string | null = null;
+    const deps: ApiDeps = { config, db, client, secretBox, allow, log, dispatch, metrics };
     if (roles.includes('api')) {
       apiKey = await bootstrapKey(db, config, embedded);
-      const deps: ApiDeps = { config, db, client, secretBox, allow, log, dispatch };
       const app = createApp(deps, {
         metrics,
         ready: async () => {
@@ -197,7 +229,7 @@ export async function startHookflow(config: Config, roles: Role[], opts: { log?:
       const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
       apiUrl = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
     }
-    return { apiUrl, uiUrl: dev?.uiUrl ?? null, temporalAddress, databaseUrl, apiKey, db, client, log, stop };
+    return { apiUrl, uiUrl: dev?.uiUrl ?? null, temporalAddress, databaseUrl, apiKey, db, client, log, deps, stop };
   } catch (err) {
     await stop();
     throw err;

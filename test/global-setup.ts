@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     temporalAddress: string;
+    /** One secrets key for the run: test files share the database and its key check. */
+    encryptionKey: string;
   }
 }
 
@@ -51,6 +54,7 @@ export default async function setup(project: TestProject) {
   }
   project.provide('databaseUrl', databaseUrl);
   project.provide('temporalAddress', temporalAddress);
+  project.provide('encryptionKey', randomBytes(32).toString('base64'));
 
   return async () => {
     for (const stop of stops.reverse()) await stop();

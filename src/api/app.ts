@@ -29,10 +29,11 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): Express {
     const id = (req.get('x-request-id') ?? '').slice(0, 100) || randomUUID();
     res.locals.reqId = id;
     res.set('x-request-id', id);
+    const started = performance.now();
     const end = opts.metrics?.httpDuration.startTimer({ method: req.method });
     res.on('finish', () => {
       end?.({ route: (req.route?.path as string | undefined) ? `${req.baseUrl}${req.route.path}` : 'unmatched', status: String(res.statusCode) });
-      deps.log.debug({ reqId: id, method: req.method, path: req.path, status: res.statusCode }, 'request');
+      deps.log.info({ reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
     });
     next();
   });

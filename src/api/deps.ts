@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics';
 import type { Config } from '../config';
 import type { Db } from '../db/knex';
 import type { Cidr } from '../delivery/ssrf';
@@ -16,4 +17,5 @@ export interface ApiDeps {
   allow: Cidr[];
   log: Logger;
   dispatch: DispatchDeps;
+  metrics?: Metrics;
 }

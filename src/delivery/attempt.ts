@@ -23,7 +23,16 @@ export interface AttemptDeps {
   /** Starts the workflows of an event (notifications for the notification URL). */
   dispatchEvent?: (eventId: string) => Promise<void>;
   /** Called after an attempt is recorded (metrics). */
-  onAttempt?: (a: { deliveryId: string; status: DeliveryStatus; errorClass: ErrorClass | null; durationMs: number; profile: string }) => void;
+  onAttempt?: (a: {
+    deliveryId: string;
+    status: DeliveryStatus;
+    final: boolean;
+    errorClass: ErrorClass | null;
+    durationMs: number;
+    profile: string;
+    /** On first attempts: ms from the event's publish to the end of this attempt. */
+    sincePublishMs: number | null;
+  }) => void;
 }
 
 export interface AttemptInput {
@@ -190,7 +199,15 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
       /* left undispatched: the reconciler starts it */
     });
   }
-  deps.onAttempt?.({ deliveryId: delivery.id, status: result.status, errorClass, durationMs: res.durationMs, profile: webhook.profile });
+  deps.onAttempt?.({
+    deliveryId: delivery.id,
+    status: result.status,
+    final: result.nextDelayMs === null,
+    errorClass,
+    durationMs: res.durationMs,
+    profile: webhook.profile,
+    sincePublishMs: input.attemptNo === 1 && !isTest ? Date.now() - event.created_at.getTime() : null,
+  });
   return result;
 }
 

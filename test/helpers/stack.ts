@@ -1,33 +1,26 @@
-import { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { inject } from 'vitest';
-import { createApp } from '../../src/api/app';
 import type { ApiDeps } from '../../src/api/deps';
 import { loadConfig, type Config } from '../../src/config';
-import { createDb, type Db } from '../../src/db/knex';
+import type { Db } from '../../src/db/knex';
 import { createApiKey, type Scope } from '../../src/db/repositories/api-keys';
 import { ensureWorkspace } from '../../src/db/repositories/workspaces';
-import { createGuardedAgent } from '../../src/delivery/guarded-dispatcher';
-import { createSender } from '../../src/delivery/http-client';
 import { newId } from '../../src/domain/ids';
-import { createLogger } from '../../src/logger';
-import { allowList } from '../../src/runtime';
-import { dispatchEvent, type DispatchDeps } from '../../src/services/dispatch';
-import { SecretBox } from '../../src/signing/secret-box';
+import { startHookflow } from '../../src/runtime';
+import type { SecretBox } from '../../src/signing/secret-box';
 import { resolveTestServer } from '../../src/temporal/binaries';
-import { connectNative, createWorker, ensureSearchAttributes, installRuntime } from '../../src/temporal/worker';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { installRuntime } from '../../src/temporal/worker';
 
 export interface Stack {
   config: Config;
   db: Db;
   client: Client;
-  connection: NativeConnection;
   deps: ApiDeps;
-  worker: Worker;
   secretBox: SecretBox;
   /** Base URL of the API listening on 127.0.0.1. */
   url: string;
@@ -35,72 +28,45 @@ export interface Stack {
 }
 
 /**
- * A real Hookflow for one test file: the shared PostgreSQL and Temporal from global setup, a
- * worker on a task queue of its own, and the API over real HTTP on an ephemeral port.
+ * A real Hookflow for one test file, built by the same `startHookflow` as production: the
+ * shared PostgreSQL and Temporal dev server from global setup (or a time-skipping test server),
+ * API + worker on a task queue of its own, the API over real HTTP on an ephemeral port.
  */
 export async function givenStack(env: Record<string, string> = {}, opts: { timeSkipping?: boolean } = {}): Promise<Stack> {
-  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-stack-'));
   const config = loadConfig({
     DATABASE_URL: inject('databaseUrl'),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    HOOKFLOW_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
+    HOOKFLOW_ENCRYPTION_KEY: inject('encryptionKey'),
+    HOOKFLOW_DATA_DIR: dataDir,
+    // Test files share one database: only the reconciler test runs a reconciler pass.
+    HOOKFLOW_RECONCILE_AFTER_S: '86400',
+    PORT: '0',
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     ...env,
   });
-  const log = createLogger(config.LOG_LEVEL);
-  const db = createDb(config.DATABASE_URL!);
   installRuntime(config.LOG_LEVEL);
   let testEnv: TestWorkflowEnvironment | null = null;
-  let connection: NativeConnection;
-  let client: Client;
   if (opts.timeSkipping) {
     // The time-skipping test server: 48 h schedules run in seconds, on real activities.
     testEnv = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: resolveTestServer() } } });
-    connection = testEnv.nativeConnection;
-    client = testEnv.client as unknown as Client;
-    await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
-  } else {
-    connection = await connectNative(config.TEMPORAL_ADDRESS!);
-    client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   }
-  const secretBox = new SecretBox(config.HOOKFLOW_ENCRYPTION_KEY!);
-  const allow = allowList(config);
-  const agent = createGuardedAgent({ allow, connectTimeout: 5000 });
-  const dispatch: DispatchDeps = { db, client, taskQueue, eager: !opts.timeSkipping, log };
-  const worker = await createWorker({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue,
-    deps: { db, secretBox, send: createSender(agent), dispatchEvent: (id) => dispatchEvent(dispatch, id) },
+  const running = await startHookflow(config, ['api', 'worker'], {
+    temporal: testEnv ? { connection: testEnv.nativeConnection, client: testEnv.client as unknown as Client, eager: false } : undefined,
   });
-  const running = worker.run();
-  const deps: ApiDeps = { config, db, client, secretBox, allow, log, dispatch };
-  const server: Server = await new Promise((resolve) => {
-    const s = createApp(deps).listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const { port } = server.address() as AddressInfo;
   return {
     config,
-    db,
-    client,
-    connection,
-    deps,
-    worker,
-    secretBox,
-    url: `http://127.0.0.1:${port}`,
+    db: running.db,
+    client: running.client,
+    deps: running.deps,
+    secretBox: running.deps.secretBox,
+    url: running.apiUrl!,
     async stop() {
-      await new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
-      worker.shutdown();
-      await running;
-      await agent.close();
-      if (testEnv) await testEnv.teardown();
-      else await connection.close();
-      await db.destroy();
+      await running.stop();
+      await testEnv?.teardown();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

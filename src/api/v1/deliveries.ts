@@ -21,7 +21,10 @@ export async function loadDelivery(deps: ApiDeps, req: Request): Promise<repo.De
 
 export async function getDelivery(deps: ApiDeps, req: Request, res: Response) {
   const d = await loadDelivery(deps, req);
-  res.json(toDeliveryOut(d, await repo.listAttempts(deps.db, d.id)));
+  // Attempts first, then the row again: an attempt and its delivery update commit together, so
+  // the row read second is never older than the attempt log shown with it.
+  const attempts = await repo.listAttempts(deps.db, d.id);
+  res.json(toDeliveryOut((await repo.getDeliveryById(deps.db, d.id)) ?? d, attempts));
 }
 
 /** Retry now: signals a waiting delivery, or starts a new run of a finished one. */

@@ -111,6 +111,7 @@ export async function publishEvent(deps: ApiDeps, req: Request, res: Response) {
     res.status(202).set('Idempotent-Replayed', 'true').json(await eventOut(deps, existing));
     return;
   }
+  deps.metrics?.eventsPublished.inc();
   try {
     await dispatchEvent(deps.dispatch, created.id);
   } catch (err) {
