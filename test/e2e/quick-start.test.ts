@@ -47,7 +47,8 @@ interface Started {
 }
 
 async function startHookflow(env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['src/cli.ts', 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Exactly the README's command; npm forwards SIGTERM to Hookflow.
+  const child = spawn('npm', ['start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (b) => (out += b));
   child.stderr!.on('data', (b) => (out += b));
@@ -61,7 +62,7 @@ async function startHookflow(env: NodeJS.ProcessEnv): Promise<Started> {
 
 async function stopAndCheckNoOrphans(s: Started): Promise<void> {
   const tree = descendants(s.child.pid!);
-  expect(tree.length).toBeGreaterThan(0); // tsx → node → temporal, postgres
+  expect(tree.length).toBeGreaterThan(2); // npm → node → temporal, postgres
   const exited = new Promise<number | null>((resolve) => s.child.once('exit', (code) => resolve(code)));
   s.child.kill('SIGTERM');
   expect(await exited).toBe(0);
