@@ -13,7 +13,8 @@ export function createNaiveActivities(secrets: Map<string, string>, dispatcher: 
     async signAndPost(url, eventId, body) {
       const secret = secrets.get(url);
       if (!secret) throw ApplicationFailure.nonRetryable(`no secret for ${url}`);
-      const msgId = Context.current().info.workflowExecution.workflowId;
+      const info = Context.current().info;
+      const msgId = info.workflowExecution?.workflowId ?? info.activityId;
       const headers = standardSignatureHeaders(secret, msgId, Math.floor(Date.now() / 1000), body);
       const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, dispatcher, headersTimeout: 30_000, bodyTimeout: 30_000 });
       await res.body.dump();

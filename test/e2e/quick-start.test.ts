@@ -113,4 +113,43 @@ describe('quick start (`hookflow start` on a fresh data dir)', () => {
       await receiver.close();
     }
   }, 300_000);
+
+  it('SIGTERM during a delivery lets the attempt finish: nothing lost, nothing doubled', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-sigterm-'));
+    fs.chmodSync(dir, 0o755);
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      HOOKFLOW_DATA_DIR: dir,
+      PORT: String(await freePort()),
+      TEMPORAL_DEV_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      LOG_LEVEL: 'warn',
+    };
+    const receiver = await givenReceiver({ replies: [{ status: 200, delayMs: 3000 }] });
+    try {
+      const first = await startHookflow(env);
+      const c = api(first.apiUrl, first.key);
+      await c.post('/v1/webhooks', { url: receiver.url, events: ['*'] });
+      const ev = (await c.post('/v1/events', { type: 'a.b', data: {} })).body;
+      await receiver.waitFor(1); // the attempt is in flight: the receiver answers in 3 s
+      await stopAndCheckNoOrphans(first);
+
+      const second = await startHookflow(env);
+      try {
+        const d = await eventually(async () => {
+          const r = (await api(second.apiUrl, second.key).get(`/v1/deliveries/${ev.deliveries[0].id}`)).body;
+          return r.status === 'success' ? r : null;
+        }, 20_000, 'the delivery to be recorded');
+        expect(d.attempt_log).toHaveLength(1);
+        await new Promise((r) => setTimeout(r, 1000));
+        expect(receiver.requests).toHaveLength(1);
+      } finally {
+        await stopAndCheckNoOrphans(second);
+      }
+    } finally {
+      await receiver.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

@@ -29,6 +29,8 @@ describe('loadConfig: defaults', () => {
     ['HOOKFLOW_ALLOW_PRIVATE_TARGETS', ''],
     ['HOOKFLOW_MAX_WEBHOOKS', 25],
     ['HOOKFLOW_MAX_PAYLOAD_BYTES', 256 * 1024],
+    ['HOOKFLOW_RECONCILE_AFTER_S', 10],
+    ['HOOKFLOW_SECRET_ROTATION_OVERLAP_S', 86_400],
     ['NODE_ENV', 'development'],
     ['LOG_LEVEL', 'info'],
     ['HOOKFLOW_EAGER', true],
@@ -86,6 +88,7 @@ describe('loadConfig: invalid values stop start-up naming the variable', () => {
     ['a bootstrap API key under 16 characters', { HOOKFLOW_BOOTSTRAP_API_KEY: 'short' }, ['HOOKFLOW_BOOTSTRAP_API_KEY']],
     ['HOOKFLOW_EAGER=maybe', { HOOKFLOW_EAGER: 'maybe' }, ['HOOKFLOW_EAGER']],
     ['HOOKFLOW_MAX_WEBHOOKS=0', { HOOKFLOW_MAX_WEBHOOKS: '0' }, ['HOOKFLOW_MAX_WEBHOOKS']],
+    ['a rotation overlap over 30 days', { HOOKFLOW_SECRET_ROTATION_OVERLAP_S: String(31 * 86_400) }, ['HOOKFLOW_SECRET_ROTATION_OVERLAP_S']],
     ['two bad variables at once', { PORT: 'abc', NODE_ENV: 'staging' }, ['NODE_ENV', 'PORT']],
   ];
   it.each(table)('%s → a ConfigError naming %j', (_label, env, names) => {
