@@ -27,6 +27,9 @@ export function classifyOutcome(statusCode: number): Classified {
   };
 }
 
+/** OpenSSL verification codes whose names do not say CERT/SSL/TLS. */
+const TLS_CODES = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'INVALID_CA', 'PATH_LENGTH_EXCEEDED', 'INVALID_PURPOSE', 'HOSTNAME_MISMATCH', 'EPROTO']);
+
 /** Maps a thrown network error onto an error class. */
 export function classifyError(err: unknown): ErrorClass {
   const e = err as { code?: string; name?: string; cause?: { code?: string } };
@@ -36,6 +39,6 @@ export function classifyError(err: unknown): ErrorClass {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return 'dns';
   if (code === 'ECONNREFUSED') return 'refused';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'reset';
-  if (/CERT|SSL|TLS|ERR_TLS/.test(code)) return 'tls';
+  if (/CERT|SSL|TLS/.test(code) || TLS_CODES.has(code)) return 'tls';
   return 'network';
 }

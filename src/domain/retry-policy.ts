@@ -35,7 +35,9 @@ export function nextDelay(
     delay = Math.round(delay * (1 + policy.jitter * (2 * random() - 1)));
   }
   if (retryAfterMs !== null && retryAfterMs > delay) {
-    delay = Math.min(retryAfterMs, Math.max(...policy.schedule));
+    // Longer than planned: wait it, but never beyond the policy's largest delay, and never less
+    // than already planned.
+    delay = Math.max(delay, Math.min(retryAfterMs, Math.max(...policy.schedule)));
   }
   return Math.max(0, delay);
 }
@@ -45,6 +47,8 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   if (!value) return null;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Only the HTTP-date form (IMF-fixdate), not whatever Date.parse happens to accept.
+  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(trimmed)) return null;
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }

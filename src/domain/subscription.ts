@@ -1,4 +1,4 @@
-/** Event type names: dot-separated lowercase segments, e.g. `task.created`, `user.role_changed`. */
+/** Event type names: dot-separated segments, e.g. `task.created`, `user.role_changed`; matching is case-sensitive. */
 export const EVENT_TYPE_RE = /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/i;
 /** Subscription patterns: an event type, a prefix wildcard (`task.*`), or `*`. */
 export const PATTERN_RE = /^(\*|[a-z0-9_-]+(\.[a-z0-9_-]+)*(\.\*)?)$/i;

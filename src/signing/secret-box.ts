@@ -20,7 +20,8 @@ export class SecretBox {
     const [v, iv, tag, ct] = box.split('.');
     if (v !== 'v1' || !iv || !tag || ct === undefined) throw new Error('malformed encrypted secret');
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+      // A full 16-byte tag only: GCM would otherwise accept truncated tags.
+      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
     } catch {

@@ -1,0 +1,115 @@
+import type { BenchResult, PhaseResult } from './harness';
+import { fmt, mb, table } from './stats';
+
+const ms = (v: number | null | undefined) => fmt(v, 1);
+const kb = (v: number | null | undefined) => (v === null || v === undefined ? '–' : (v / 1024).toFixed(1));
+const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
+
+/** The human-readable report: the comparison table, ratios, scale curve, retry timers. */
+export function renderReport(r: BenchResult): string {
+  const o = r.options;
+  const out: string[] = [];
+  out.push('');
+  out.push(
+    `Hookflow benchmark: ${o.events} events × ${o.webhooks} webhooks = ${o.events * o.webhooks} deliveries per mode, ` +
+      `concurrency ${o.concurrency} events in flight, payload ${o.payloadBytes} B, receiver failure rate ${o.receiverFailureRate}`,
+  );
+  out.push(
+    `machine: ${r.machine.cpus} cores (${r.machine.cpuModel}), ${(r.machine.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM, node ${r.machine.node}, ${r.machine.platform}`,
+  );
+  out.push(
+    `stack: ${r.stack.postgres} PostgreSQL, ${r.stack.temporal === 'dev-server' ? `Temporal dev server (${r.machine.temporalCli ?? 'temporal'})` : 'external Temporal'}`,
+  );
+  out.push('');
+  const modes = (['ceiling', 'floor', 'hookflow'] as const).filter((m) => r.modes[m]);
+  out.push(
+    table(
+      ['mode', 'deliveries', 'attempts', 'deliv/s', 'p50 ms', 'p95 ms', 'p99 ms', '10% rate/s', '10% p50', '10% p95', '10% p99', 'RSS MB idle/peak', 'CPU ms/dlv worker', 'temporal', 'postgres', 'system'],
+      modes.map((m) => {
+        const x = r.modes[m]!;
+        const a = x.main;
+        const ol = x.openLoop;
+        return [
+          m,
+          `${a.deliveries}/${a.expected}`,
+          a.attempts,
+          fmt(a.deliveriesPerSec, 1),
+          ms(a.latencyMs?.p50),
+          ms(a.latencyMs?.p95),
+          ms(a.latencyMs?.p99),
+          ol ? fmt(ol.deliveriesPerSec, 1) : '–',
+          ms(ol?.latencyMs?.p50),
+          ms(ol?.latencyMs?.p95),
+          ms(ol?.latencyMs?.p99),
+          `${mb(x.workerRssIdle)}/${mb(a.workerRssPeak)}`,
+          fmt(a.cpuMsPerDelivery.worker, 2),
+          fmt(a.cpuMsPerDelivery.temporal, 2),
+          fmt(a.cpuMsPerDelivery.postgres, 2),
+          fmt(a.cpuMsPerDelivery.system, 2),
+        ];
+      }),
+    ),
+  );
+  out.push('');
+  const ratio = (v: number | null) => (v === null ? '–' : `${v.toFixed(3)} (${(v * 100).toFixed(1)} %)`);
+  out.push(`deliveries/s  hookflow / floor   = ${ratio(r.ratios.hookflowOverFloor)}`);
+  out.push(`deliveries/s  hookflow / ceiling = ${ratio(r.ratios.hookflowOverCeiling)}`);
+  out.push(`deliveries/s  floor / ceiling    = ${ratio(r.ratios.floorOverCeiling)}`);
+
+  if (r.scale.length) {
+    out.push('');
+    out.push(`scale curve (hookflow, closed loop, ${o.concurrency} events in flight; cost per delivery should stay flat)`);
+    out.push(
+      table(
+        ['deliveries', 'deliv/s', 'p50 ms', 'p99 ms', 'CPU ms/dlv worker', 'temporal', 'postgres', 'system', 'Temporal disk KB/dlv', 'PG db KB/dlv', 'worker RSS MB'],
+        r.scale.map((s: PhaseResult) => [
+          s.deliveries,
+          fmt(s.deliveriesPerSec, 1),
+          ms(s.latencyMs?.p50),
+          ms(s.latencyMs?.p99),
+          fmt(s.cpuMsPerDelivery.worker, 2),
+          fmt(s.cpuMsPerDelivery.temporal, 2),
+          fmt(s.cpuMsPerDelivery.postgres, 2),
+          fmt(s.cpuMsPerDelivery.system, 2),
+          kb(s.temporalDiskBytesPerDelivery),
+          kb(s.postgresDbBytesPerDelivery),
+          mb(s.workerRssEnd),
+        ]),
+      ),
+    );
+  }
+
+  const t = r.timers;
+  if (t) {
+    const per = (a: number | null, b: number | null) => {
+      const d = delta(a, b);
+      return d === null ? '–' : `${(d / 1024).toFixed(2)} KB per sleeping delivery`;
+    };
+    out.push('');
+    out.push(`retry timers: ${t.deliveries} deliveries whose first attempt got HTTP 500, sleeping on a 1 h retry timer (${t.sleeping ?? '?'} workflows seen as retrying; first attempts at ${fmt(t.firstAttemptsPerSec, 1)}/s)`);
+    out.push(
+      table(
+        ['', 'before', 'after', 'growth'],
+        [
+          ['worker RSS MB (after GC)', mb(t.workerRssBefore), mb(t.workerRssAfter), per(t.workerRssBefore, t.workerRssAfter)],
+          ['worker V8 heap used MB', mb(t.workerHeapBefore), mb(t.workerHeapAfter), per(t.workerHeapBefore, t.workerHeapAfter)],
+          ['Temporal server RSS MB', mb(t.temporalRssBefore), mb(t.temporalRssAfter), per(t.temporalRssBefore, t.temporalRssAfter)],
+          ['Temporal SQLite files MB', mb(t.temporalDiskBefore), mb(t.temporalDiskAfter), per(t.temporalDiskBefore, t.temporalDiskAfter)],
+          ['PostgreSQL data dir MB', mb(t.postgresDiskBefore), mb(t.postgresDiskAfter), per(t.postgresDiskBefore, t.postgresDiskAfter)],
+          ['PostgreSQL database MB', mb(t.postgresDbBefore), mb(t.postgresDbAfter), per(t.postgresDbBefore, t.postgresDbAfter)],
+        ],
+      ),
+    );
+  }
+  const h = r.modes.hookflow;
+  if (h?.db) out.push('', `hookflow database check: ${JSON.stringify(h.db.byStatus)} over ${h.db.attempts} recorded attempts (${h.dbConsistent ? 'consistent with the receivers' : 'INCONSISTENT'})`);
+  out.push('');
+  out.push(
+    `receivers: ${r.receivers.requests} requests, ${r.receivers.delivered} deliveries, ${r.receivers.injectedFailures} injected 500s, ` +
+      `${r.receivers.duplicates} duplicates, ${r.verificationFailures} signature verification failures`,
+  );
+  for (const n of r.notes) out.push(`note: ${n}`);
+  for (const e of r.errors) out.push(`ERROR: ${e}`);
+  out.push(`${r.ok ? 'OK' : 'FAILED'} in ${r.seconds} s`);
+  return out.join('\n');
+}
