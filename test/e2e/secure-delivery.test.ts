@@ -27,14 +27,6 @@ const verifies = (secret: string, r: Received) => {
   }
 };
 
-async function deliveryOf(c: ReturnType<typeof api>, eventBody: { deliveries: { id: string }[] }, final = true) {
-  const id = eventBody.deliveries[0].id;
-  return eventually(async () => {
-    const d = (await c.get(`/v1/deliveries/${id}`)).body;
-    return !final || ['success', 'failed', 'retrying'].includes(d.status) ? d : null;
-  });
-}
-
 describe('secrets', () => {
   it('encrypts secrets at rest, hides them from lists and shows them on /secret', async () => {
     const { key } = await givenWorkspace(stack.db);

