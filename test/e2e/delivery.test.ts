@@ -1,15 +1,9 @@
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, eventually, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
+import { describe, expect, it } from 'vitest';
+import { api, eventually, givenWorkspace, useStack } from '../helpers/stack';
 import { givenReceiver, type Received } from '../helpers/receiver';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await givenStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 /** A Standard Webhooks verifier from the `standardwebhooks` package, not our signing code. */
 const verifierFor = (secret: string) => (r: Received) => {

@@ -3,20 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { resolveTemporalCli } from '../../src/temporal/binaries';
 import { statusQuery } from '../../workflows/definitions';
 import { givenReceiver } from '../helpers/receiver';
-import { api, eventually, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
+import { api, eventually, givenWorkspace, useStack } from '../helpers/stack';
 
 const run = promisify(execFile);
-let stack: Stack;
-beforeAll(async () => {
-  stack = await givenStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 /** A delivery that failed once and now waits an hour for its retry. */
 async function givenWaitingDelivery(replies = [500, 200]) {

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AttemptRow } from '../../src/db/repositories/deliveries';
 import { givenReceiver, type Receiver } from '../helpers/receiver';
-import { api, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
+import { api, givenWorkspace, useStack } from '../helpers/stack';
 
 // Real activities, real PostgreSQL and a real receiver, on the time-skipping test server: the
 // profiles' schedules (up to 48 h) run as they are, never shortened.
-let stack: Stack;
-beforeAll(async () => {
-  stack = await givenStack({}, { timeSkipping: true });
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack({}, { timeSkipping: true });
 
 const H = 3_600_000;
 const M = 60_000;

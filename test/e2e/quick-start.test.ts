@@ -46,6 +46,19 @@ interface Started {
   uiUrl: string;
 }
 
+/** Nothing configured but a data dir and free ports: what a user's fresh machine has. */
+async function freshEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    HOOKFLOW_DATA_DIR: dataDir,
+    PORT: String(await freePort()),
+    TEMPORAL_DEV_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    LOG_LEVEL: 'warn',
+  };
+}
+
 async function startHookflow(env: NodeJS.ProcessEnv): Promise<Started> {
   // Exactly the README's command; npm forwards SIGTERM to Hookflow.
   const child = spawn('npm', ['start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -75,15 +88,7 @@ describe('quick start (`hookflow start` on a fresh data dir)', () => {
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it('starts embedded PostgreSQL + Temporal + API + worker, delivers, stops cleanly and restarts on the same data', async () => {
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      HOOKFLOW_DATA_DIR: dataDir,
-      PORT: String(await freePort()),
-      TEMPORAL_DEV_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
-      LOG_LEVEL: 'warn',
-    };
+    const env = await freshEnv(dataDir);
     const receiver = await givenReceiver();
     const first = await startHookflow(env);
     try {
@@ -117,15 +122,7 @@ describe('quick start (`hookflow start` on a fresh data dir)', () => {
   it('SIGTERM during a delivery lets the attempt finish: nothing lost, nothing doubled', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-sigterm-'));
     fs.chmodSync(dir, 0o755);
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      HOOKFLOW_DATA_DIR: dir,
-      PORT: String(await freePort()),
-      TEMPORAL_DEV_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
-      LOG_LEVEL: 'warn',
-    };
+    const env = await freshEnv(dir);
     const receiver = await givenReceiver({ replies: [{ status: 200, delayMs: 3000 }] });
     try {
       const first = await startHookflow(env);

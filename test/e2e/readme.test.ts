@@ -2,19 +2,13 @@ import { exec, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../src/db/embedded';
-import { api, eventually, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
+import { api, eventually, givenWorkspace, useStack } from '../helpers/stack';
 
 const root = path.resolve(__dirname, '..', '..');
 const sh = promisify(exec);
-let stack: Stack;
-beforeAll(async () => {
-  stack = await givenStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 describe('README "Try it"', () => {
   it('runs every command of the section as written', async () => {

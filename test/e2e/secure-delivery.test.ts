@@ -2,21 +2,15 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { insertWebhook } from '../../src/db/repositories/webhooks';
 import { newId } from '../../src/domain/ids';
 import { PROFILES } from '../../src/domain/profiles';
 import { generateSecret } from '../../src/signing/sign';
 import { givenReceiver, type Received } from '../helpers/receiver';
-import { api, eventually, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
+import { api, eventually, givenStack, givenWorkspace, useStack } from '../helpers/stack';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await givenStack({ HOOKFLOW_SECRET_ROTATION_OVERLAP_S: '3' });
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack({ HOOKFLOW_SECRET_ROTATION_OVERLAP_S: '3' });
 
 const verifies = (secret: string, r: Received) => {
   try {

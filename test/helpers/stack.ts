@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { ApiDeps } from '../../src/api/deps';
 import { loadConfig, type Config } from '../../src/config';
 import type { Db } from '../../src/db/knex';
@@ -117,4 +117,19 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A stack for the whole test file: started before its tests, stopped after them. The returned
+ * object is filled in by `beforeAll`, so tests use it directly.
+ */
+export function useStack(env: Record<string, string> = {}, opts: { timeSkipping?: boolean } = {}): Stack {
+  const holder = {} as Stack;
+  beforeAll(async () => {
+    Object.assign(holder, await givenStack(env, opts));
+  });
+  afterAll(async () => {
+    await holder.stop?.();
+  });
+  return holder;
 }

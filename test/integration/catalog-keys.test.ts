@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
+import { describe, expect, it } from 'vitest';
+import { api, givenWorkspace, useStack } from '../helpers/stack';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await givenStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 describe('event-type catalog', () => {
   it('validates event data against the type’s JSON Schema and, when enforced, refuses unknown types', async () => {

@@ -1,13 +1,10 @@
-import { inject, describe, expect, it } from 'vitest';
-import { createDb, ensureDatabase, migrateLatest, migrateRollbackAll } from '../../src/db/knex';
+import { describe, expect, it } from 'vitest';
+import { migrateLatest, migrateRollbackAll } from '../../src/db/knex';
+import { withScratchDatabase } from '../helpers/scratch-db';
 
 describe('migrations', () => {
   it('apply on an empty database, roll back completely and apply again', async () => {
-    const u = new URL(inject('databaseUrl'));
-    u.pathname = `${u.pathname}_mig`;
-    await ensureDatabase(u.toString());
-    const db = createDb(u.toString());
-    try {
+    await withScratchDatabase('mig', async (db) => {
       const tables = async () =>
         (await db.raw(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'knex%' ORDER BY 1`)).rows.map((r: { tablename: string }) => r.tablename);
       expect((await migrateLatest(db)).length).toBeGreaterThan(0);
@@ -16,13 +13,6 @@ describe('migrations', () => {
       expect(await tables()).toEqual([]);
       await migrateLatest(db);
       expect((await tables()).length).toBe(10);
-    } finally {
-      await db.destroy();
-      const admin = new URL(u.toString());
-      admin.pathname = '/postgres';
-      const a = createDb(admin.toString());
-      await a.raw(`DROP DATABASE IF EXISTS "${u.pathname.slice(1)}" WITH (FORCE)`);
-      await a.destroy();
-    }
+    });
   });
 });

@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { insertDeliveries } from '../../src/db/repositories/deliveries';
 import { getEvent, insertEvent } from '../../src/db/repositories/events';
 import { newId } from '../../src/domain/ids';
 import { startReconciler } from '../../src/services/dispatch';
 import { deliveryWorkflowId } from '../../workflows/definitions';
 import { givenReceiver } from '../helpers/receiver';
-import { api, eventually, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
+import { api, eventually, givenWorkspace, useStack } from '../helpers/stack';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await givenStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const stack = useStack();
 
 describe('reconciler', () => {
   it('delivers an event whose process died between the commit and the workflow start, exactly once', async () => {
