@@ -21,10 +21,13 @@ export async function loadDelivery(deps: ApiDeps, req: Request): Promise<repo.De
 
 export async function getDelivery(deps: ApiDeps, req: Request, res: Response) {
   const d = await loadDelivery(deps, req);
-  // Attempts first, then the row again: an attempt and its delivery update commit together, so
-  // the row read second is never older than the attempt log shown with it.
-  const attempts = await repo.listAttempts(deps.db, d.id);
-  res.json(toDeliveryOut((await repo.getDeliveryById(deps.db, d.id)) ?? d, attempts));
+  // One snapshot for the row and its attempts: an attempt and its delivery update commit
+  // together, and two separate reads could straddle that commit.
+  const out = await deps.db.transaction(
+    async (trx) => toDeliveryOut((await repo.getDeliveryById(trx, d.id)) ?? d, await repo.listAttempts(trx, d.id)),
+    { isolationLevel: 'repeatable read', readOnly: true },
+  );
+  res.json(out);
 }
 
 /** Retry now: signals a waiting delivery, or starts a new run of a finished one. */
