@@ -22,7 +22,7 @@ import { checkEncryptionKey } from './signing/key-check';
 import { SecretBox } from './signing/secret-box';
 import { resolveTemporalCli } from './temporal/binaries';
 import { startDevServer, type DevServer } from './temporal/dev-server';
-import { connectNative, createWorker, ensureSearchAttributes, installRuntime } from './temporal/worker';
+import { connectNative, createWorker, ensureSearchAttributes, installRuntime, workflowBundle } from './temporal/worker';
 
 export type Role = 'api' | 'worker';
 
@@ -105,37 +105,44 @@ export async function startHookflow(
 
   try {
     fs.mkdirSync(config.dataDir, { recursive: true });
-    let databaseUrl = config.DATABASE_URL;
-    if (!databaseUrl) {
+    // PostgreSQL, Temporal and the workflow bundle start side by side: start-up is their maximum,
+    // not their sum.
+    if (roles.includes('worker')) void workflowBundle().catch(() => {});
+    const startPostgres = async (): Promise<string> => {
+      if (config.DATABASE_URL) return config.DATABASE_URL;
       progress(`starting embedded PostgreSQL in ${path.join(config.dataDir, 'postgres')}`);
       const pg: EmbeddedPostgres = await startEmbeddedPostgres(path.join(config.dataDir, 'postgres'), {
         port: config.HOOKFLOW_EMBEDDED_PG_PORT || undefined,
         log: (m) => log.debug({ component: 'postgres' }, m),
       });
       cleanups.push(() => pg.stop());
-      databaseUrl = pg.url;
-    }
-    await ensureDatabase(databaseUrl);
-    const db = createDb(databaseUrl, { min: 0, max: 20 });
-    cleanups.push(() => db.destroy());
-    const applied = await migrateLatest(db);
-    progress(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema up to date');
-
-    let temporalAddress = config.TEMPORAL_ADDRESS ?? (opts.temporal ? 'provided' : undefined);
-    let dev: DevServer | null = null;
-    if (!temporalAddress) {
+      return pg.url;
+    };
+    const startTemporal = async (): Promise<{ address: string; dev: DevServer | null }> => {
+      if (config.TEMPORAL_ADDRESS || opts.temporal) return { address: config.TEMPORAL_ADDRESS ?? 'provided', dev: null };
       const cli = resolveTemporalCli(config.TEMPORAL_CLI);
       progress(`starting Temporal dev server (${cli})`);
-      dev = await startDevServer({
+      const server = await startDevServer({
         cli,
         dataDir: path.join(config.dataDir, 'temporal'),
         port: config.TEMPORAL_DEV_PORT,
         uiPort: config.TEMPORAL_UI_PORT || null,
         log: (l) => log.debug({ component: 'temporal' }, l),
       });
-      cleanups.push(() => dev!.stop());
-      temporalAddress = dev.address;
-    }
+      cleanups.push(() => server.stop());
+      return { address: server.address, dev: server };
+    };
+    const [pgResult, temporalResult] = await Promise.allSettled([startPostgres(), startTemporal()]);
+    if (pgResult.status === 'rejected') throw pgResult.reason;
+    if (temporalResult.status === 'rejected') throw temporalResult.reason;
+    const databaseUrl = pgResult.value;
+    const { address: temporalAddress, dev } = temporalResult.value;
+    await ensureDatabase(databaseUrl);
+    const db = createDb(databaseUrl, { min: 0, max: 20 });
+    cleanups.push(() => db.destroy());
+    const applied = await migrateLatest(db);
+    progress(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema up to date');
+
     installRuntime(config.LOG_LEVEL);
     let connection: NativeConnection;
     let client: Client;
