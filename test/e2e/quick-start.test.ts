@@ -102,6 +102,14 @@ describe('quick start (`hookflow start` on a fresh data dir)', () => {
       expect(ev.status).toBe(202);
       const [req] = await receiver.waitFor(1);
       new Webhook(wh.body.secret).verify(req.body, req.headers as Record<string, string>);
+      const metrics = await eventually(async () => {
+        const text = await (await fetch(`${first.apiUrl}/metrics`)).text();
+        return text.includes('hookflow_deliveries_total{status="success",profile="standard"} 1') ? text : null;
+      }, 10_000, 'delivery metrics');
+      expect(metrics).toContain('hookflow_events_published_total 1');
+      expect(metrics).toContain('hookflow_webhooks{status="active"} 1');
+      expect(metrics).toMatch(/hookflow_publish_to_first_attempt_seconds_count 1/);
+      expect(metrics).toMatch(/hookflow_api_request_duration_seconds_count\{method="POST",route="\/v1\/events",status="202"\} 1/);
     } finally {
       await stopAndCheckNoOrphans(first);
     }
