@@ -194,7 +194,7 @@ export async function startHookflow(
             metrics.attemptDuration.observe(a.durationMs / 1000);
             if (a.final) metrics.deliveriesFinished.inc({ status: a.status, profile: a.profile });
             if (a.sincePublishMs !== null) metrics.publishToFirstAttempt.observe(a.sincePublishMs / 1000);
-            log.debug({ deliveryId: a.deliveryId, status: a.status, errorClass: a.errorClass, ms: a.durationMs }, 'attempt');
+            log.info({ deliveryId: a.deliveryId, status: a.status, errorClass: a.errorClass, ms: a.durationMs }, 'attempt');
           },
         },
       });

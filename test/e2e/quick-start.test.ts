@@ -90,7 +90,8 @@ describe('quick start (`hookflow start` on a fresh data dir)', () => {
   it('starts embedded PostgreSQL + Temporal + API + worker, delivers, stops cleanly and restarts on the same data', async () => {
     const env = await freshEnv(dataDir);
     const receiver = await givenReceiver();
-    const first = await startHookflow(env);
+    const first = await startHookflow({ ...env, LOG_LEVEL: 'debug' });
+    let secret = '';
     try {
       const ready = await fetch(`${first.apiUrl}/readyz`);
       expect(ready.status).toBe(200);
@@ -102,6 +103,7 @@ describe('quick start (`hookflow start` on a fresh data dir)', () => {
       expect(ev.status).toBe(202);
       const [req] = await receiver.waitFor(1);
       new Webhook(wh.body.secret).verify(req.body, req.headers as Record<string, string>);
+      secret = wh.body.secret;
       const metrics = await eventually(async () => {
         const text = await (await fetch(`${first.apiUrl}/metrics`)).text();
         return text.includes('hookflow_deliveries_total{status="success",profile="standard"} 1') ? text : null;
@@ -113,6 +115,9 @@ describe('quick start (`hookflow start` on a fresh data dir)', () => {
     } finally {
       await stopAndCheckNoOrphans(first);
     }
+    // Debug logs name the delivery but never the secret.
+    expect(first.output()).toMatch(/"deliveryId":"dlv_/);
+    expect(first.output()).not.toContain(secret.slice('whsec_'.length));
     expect(fs.existsSync(path.join(dataDir, 'temporal', 'temporal.sqlite'))).toBe(true);
 
     const second = await startHookflow(env);
