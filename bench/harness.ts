@@ -343,7 +343,10 @@ class Phase {
     if (r.at > this.lastReceipt) this.lastReceipt = r.at;
     if (this.remaining[r.seq] === 0) {
       const w = this.waiters.get(r.seq);
-      if (w) (this.waiters.delete(r.seq), w());
+      if (w) {
+        this.waiters.delete(r.seq);
+        w();
+      }
     }
     if (this.delivered === this.expected) this.allWaiter?.();
   }
@@ -397,7 +400,10 @@ async function forkChild(abort: Abort, label: string): Promise<RpcChild> {
     const t = setTimeout(() => reject(new Error(`${label} worker did not start within 60 s`)), 60_000);
     child.once('exit', () => (clearTimeout(t), reject(new Error(`${label} worker exited during start`))));
     child.on('message', (m: { type?: string; id?: number; ok?: boolean; result?: unknown; error?: string; message?: string }) => {
-      if (m.type === 'hello') (clearTimeout(t), resolve());
+      if (m.type === 'hello') {
+        clearTimeout(t);
+        resolve();
+      }
       else if (m.type === 'error') abort.fail(new Error(`${label}: ${m.message}`));
       else if (m.id !== undefined) {
         const p = pending.get(m.id);
