@@ -81,6 +81,7 @@ export function startReconciler(deps: DispatchDeps & { afterS: number; everyMs?:
       await dispatchEvent(deps, e.id);
     }
     if (pending.length) deps.log.warn({ count: pending.length }, 'reconciler re-dispatched events');
+    await events.expireIdempotencyKeys(deps.db);
     return pending.length;
   };
   const tick = () => {

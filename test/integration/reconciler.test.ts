@@ -36,4 +36,18 @@ describe('reconciler', () => {
       await receiver.close();
     }
   });
+
+  it('frees an event idempotency key after 24 h', async () => {
+    const { key, workspaceId } = await givenWorkspace(stack.db);
+    const c = api(stack.url, key);
+    const first = (await c.post('/v1/events', { type: 'a.b', data: {} }, { 'idempotency-key': 'day-1' })).body;
+    await stack.db('events').where({ id: first.id }).update({ created_at: stack.db.raw("now() - interval '25 hours'") });
+    const reconciler = startReconciler({ ...stack.deps.dispatch, afterS: 86_400, everyMs: 60_000 });
+    await reconciler.runOnce();
+    await reconciler.stop();
+    const again = (await c.post('/v1/events', { type: 'a.b', data: { other: true } }, { 'idempotency-key': 'day-1' }));
+    expect(again.status).toBe(202);
+    expect(again.body.id).not.toBe(first.id);
+    expect(await stack.db('events').where({ workspace_id: workspaceId }).count<{ count: string }[]>('* as count')).toEqual([{ count: '2' }]);
+  });
 });

@@ -4,7 +4,8 @@ import * as repo from '../../db/repositories/api-keys';
 import { evictKeyId, requireScope, ws } from '../auth';
 import type { ApiDeps } from '../deps';
 import { notFound, ProblemError } from '../errors';
-import { parse } from '../validate';
+import { decodeCursor, page, parse } from '../validate';
+import { ListQuery } from './webhook-schemas';
 import { route } from '../openapi';
 
 export const ApiKeyIn = z
@@ -47,7 +48,9 @@ export async function createApiKey(deps: ApiDeps, req: Request, res: Response) {
 }
 
 export async function listApiKeys(deps: ApiDeps, req: Request, res: Response) {
-  res.json({ data: (await repo.listApiKeys(deps.db, ws(req))).map((r) => toOut(r)), next_cursor: null });
+  const q = parse(ListQuery, req, 'query');
+  const { items, next_cursor } = page(await repo.listApiKeys(deps.db, ws(req), q.limit + 1, decodeCursor(q.cursor)), q.limit);
+  res.json({ data: items.map((r) => toOut(r)), next_cursor });
 }
 
 export async function deleteApiKey(deps: ApiDeps, req: Request, res: Response) {
@@ -61,7 +64,7 @@ export function router(deps: ApiDeps): Router {
   const r = Router();
   const tag = 'API keys';
   route(r, { method: 'post', path: '/api-keys', summary: 'Create an API key (shown once)', tag, scope: 'webhooks:write', body: ApiKeyIn, responses: { 201: ApiKeyOut } }, requireScope('webhooks:write'), (req, res) => createApiKey(deps, req, res));
-  route(r, { method: 'get', path: '/api-keys', summary: 'List API keys (never the keys themselves)', tag, scope: 'webhooks:read', responses: { 200: z.object({ data: z.array(ApiKeyOut), next_cursor: z.null() }) } }, requireScope('webhooks:read'), (req, res) => listApiKeys(deps, req, res));
+  route(r, { method: 'get', path: '/api-keys', summary: 'List API keys (never the keys themselves)', tag, scope: 'webhooks:read', query: ListQuery, responses: { 200: z.object({ data: z.array(ApiKeyOut), next_cursor: z.string().nullable() }) } }, requireScope('webhooks:read'), (req, res) => listApiKeys(deps, req, res));
   route(r, { method: 'delete', path: '/api-keys/:id', summary: 'Revoke an API key', tag, scope: 'webhooks:write', params: IdParams, responses: { 204: null } }, requireScope('webhooks:write'), (req, res) => deleteApiKey(deps, req, res));
   return r;
 }

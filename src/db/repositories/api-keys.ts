@@ -47,8 +47,10 @@ export async function touchApiKey(db: Db, id: string): Promise<void> {
   await db('api_keys').where({ id }).update({ last_used_at: db.fn.now() });
 }
 
-export async function listApiKeys(db: Db, workspaceId: string): Promise<ApiKeyRow[]> {
-  return db<ApiKeyRow>('api_keys').where({ workspace_id: workspaceId }).whereNull('revoked_at').orderBy('id', 'desc');
+export async function listApiKeys(db: Db, workspaceId: string, limit: number, before?: string): Promise<ApiKeyRow[]> {
+  const q = db<ApiKeyRow>('api_keys').where({ workspace_id: workspaceId }).whereNull('revoked_at').orderBy('id', 'desc').limit(limit);
+  if (before) q.where('id', '<', before);
+  return q;
 }
 
 export async function revokeApiKey(db: Db, workspaceId: string, id: string): Promise<boolean> {

@@ -29,6 +29,11 @@ export async function getEventByIdempotencyKey(db: Db, workspaceId: string, key:
   return db<EventRow>('events').where({ workspace_id: workspaceId, idempotency_key: key }).first();
 }
 
+/** Idempotency keys are kept 24 h; older events free their key for reuse. */
+export async function expireIdempotencyKeys(db: Db): Promise<number> {
+  return db('events').whereNotNull('idempotency_key').where('created_at', '<', db.raw("now() - interval '24 hours'")).update({ idempotency_key: null });
+}
+
 export async function markDispatched(db: Db, ids: string[]): Promise<void> {
   if (ids.length) await db('events').whereIn('id', ids).whereNull('dispatched_at').update({ dispatched_at: db.fn.now() });
 }
