@@ -171,4 +171,16 @@ describe('profiles on the time-skipping server', () => {
     expect(receiver.requests).toHaveLength(1);
     await closeAll(receiver);
   });
+
+  it('disable_after_failing_for disables a webhook whose streak is older than the limit', async () => {
+    const { c, receiver, wh } = await setup({ retry_policy: { schedule: ['30m'], disable_after_failing_for: '1h' }, max_attempts: 10 }, [500]);
+    const { result, attempts } = await publishAndFinish(c, wh.id);
+    // Failing since attempt 1; attempt 3 comes 60 min later and crosses the limit; the delivery
+    // then ends abandoned at its next wake-up.
+    expect(attempts).toHaveLength(3);
+    expect(result.status).toBe('abandoned');
+    expect((await c.get(`/v1/webhooks/${wh.id}`)).body).toMatchObject({ status: 'disabled', disabled_reason: expect.stringMatching(/^failing since/) });
+    expect((await notifications(wh.id)).map((n) => n.kind)).toEqual(['endpoint.failing', 'endpoint.disabled']);
+    await closeAll(receiver);
+  });
 });
