@@ -58,14 +58,21 @@ export async function startDelivery(deps: DispatchDeps, spec: StartSpec): Promis
   }
 }
 
-/** Starts every delivery of an event, then marks it dispatched. */
-export async function dispatchEvent(deps: DispatchDeps, eventId: string): Promise<void> {
-  const rows = await deps.db('deliveries as d')
-    .join('webhooks as w', 'w.id', 'd.webhook_id')
-    .where('d.event_id', eventId)
-    .where('d.is_test', false)
-    .select('d.id', 'd.event_id', 'd.webhook_id', 'd.workspace_id', 'd.event_type', 'd.workflow_id', 'w.name', 'w.url');
-  await Promise.all(rows.map((r) => startDelivery(deps, { delivery: r, webhook: { name: r.name, url: r.url } })));
+/**
+ * Starts every delivery of an event, then marks it dispatched. The publisher passes the rows it
+ * just inserted; the reconciler lets them be read back.
+ */
+export async function dispatchEvent(deps: DispatchDeps, eventId: string, known?: Pick<StartSpec, 'delivery' | 'webhook'>[]): Promise<void> {
+  const specs =
+    known ??
+    (
+      await deps.db('deliveries as d')
+        .join('webhooks as w', 'w.id', 'd.webhook_id')
+        .where('d.event_id', eventId)
+        .where('d.is_test', false)
+        .select('d.id', 'd.event_id', 'd.webhook_id', 'd.workspace_id', 'd.event_type', 'd.workflow_id', 'w.name', 'w.url')
+    ).map((r) => ({ delivery: r, webhook: { name: r.name, url: r.url } }));
+  await Promise.all(specs.map((s) => startDelivery(deps, s)));
   await events.markDispatched(deps.db, [eventId]);
 }
 

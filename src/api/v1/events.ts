@@ -88,9 +88,8 @@ export async function publishEvent(deps: ApiDeps, req: Request, res: Response) {
     const event = await repo.insertEvent(trx, { id: newId('evt'), workspace_id: workspaceId, type: body.type, payload: body.data, idempotency_key: key, request_hash: hash });
     if (!event) return null;
     const hooks = (await listActiveWebhooks(trx, workspaceId)).filter((w) => matchesSubscription(w.events, body.type));
-    await deliveriesRepo.insertDeliveries(
-      trx,
-      hooks.map((w) => ({
+    const specs = hooks.map((w) => ({
+      delivery: {
         id: newId('dlv'),
         workspace_id: workspaceId,
         event_id: event.id,
@@ -98,12 +97,15 @@ export async function publishEvent(deps: ApiDeps, req: Request, res: Response) {
         event_type: body.type,
         is_test: false,
         workflow_id: deliveryWorkflowId(event.id, w.id),
-      })),
-    );
-    return event;
+      },
+      webhook: { name: w.name, url: w.url },
+    }));
+    await deliveriesRepo.insertDeliveries(trx, specs.map((s) => s.delivery));
+    return { event, specs };
   });
 
   if (!created) {
+    // Same key: the stored event, as it is now.
     const existing = (await repo.getEventByIdempotencyKey(deps.db, workspaceId, key!))!;
     if (existing.request_hash !== hash) {
       throw new ProblemError(422, 'Unprocessable Entity', 'this Idempotency-Key was already used with a different request body');
@@ -111,14 +113,33 @@ export async function publishEvent(deps: ApiDeps, req: Request, res: Response) {
     res.status(202).set('Idempotent-Replayed', 'true').json(await eventOut(deps, existing));
     return;
   }
+  const { event, specs } = created;
   deps.metrics?.eventsPublished.inc();
   try {
-    await dispatchEvent(deps.dispatch, created.id);
+    await dispatchEvent(deps.dispatch, event.id, specs);
   } catch (err) {
     // Accepted all the same: the reconciler dispatches it once Temporal answers again.
-    deps.log.warn({ err, eventId: created.id }, 'could not start deliveries now; the reconciler will retry');
+    deps.log.warn({ err, eventId: event.id }, 'could not start deliveries now; the reconciler will retry');
   }
-  res.status(202).location(`/v1/events/${created.id}`).json(await eventOut(deps, created));
+  // 202 Accepted: the deliveries as created (their progress is at GET /v1/deliveries/:id).
+  res
+    .status(202)
+    .location(`/v1/events/${event.id}`)
+    .json({
+      id: event.id,
+      type: event.type,
+      data: event.payload as Record<string, unknown>,
+      created_at: event.created_at.toISOString(),
+      deliveries: specs.map(({ delivery: d }) => ({
+        id: d.id,
+        event: d.event_type,
+        timestamp: event.created_at.toISOString(),
+        status: 'pending' as const,
+        response_code: null,
+        response_time_ms: null,
+        webhook_id: d.webhook_id,
+      })),
+    } satisfies z.infer<typeof EventOut>);
 }
 
 export async function getEvent(deps: ApiDeps, req: Request, res: Response) {

@@ -125,8 +125,8 @@ export async function recordFailure(
 export async function recordSuccess(db: Db, id: string): Promise<{ recovered: boolean; failures: number }> {
   const result = await db.raw(
     `UPDATE webhooks w SET consecutive_failures = 0, failing_since = NULL, failing_notified = false
-       FROM (SELECT id, consecutive_failures, failing_notified FROM webhooks WHERE id = ? FOR UPDATE) old
-      WHERE w.id = old.id AND old.consecutive_failures > 0
+       FROM (SELECT id, consecutive_failures, failing_notified FROM webhooks WHERE id = ? AND consecutive_failures > 0 FOR UPDATE) old
+      WHERE w.id = old.id
       RETURNING old.consecutive_failures AS failures, old.failing_notified AS notified`,
     [id],
   );
