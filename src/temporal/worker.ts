@@ -81,6 +81,10 @@ export async function createWorker(opts: {
     activities: createActivities(opts.deps),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 200,
     maxConcurrentWorkflowTaskExecutions: 100,
+    // A delivery sleeps for minutes to hours between attempts: keeping it in the sticky cache
+    // buys nothing and costs ~100 KB of RSS each (measured), so the cache only needs to cover
+    // deliveries in flight. An evicted workflow replays its short history on wake-up.
+    maxCachedWorkflows: 500,
     // Give in-flight HTTP attempts time to finish on SIGTERM.
     shutdownGraceTime: '20s',
   });
