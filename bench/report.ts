@@ -50,6 +50,16 @@ export function renderReport(r: BenchResult): string {
       }),
     ),
   );
+  out.push(
+    `publish call (ceiling: hand-off to the sender; floor: ${o.webhooks} × client.workflow.start; hookflow: POST /v1/events → 202), p50/p99 ms: ` +
+      modes
+        .map((m) => {
+          const x = r.modes[m]!;
+          const ol = x.openLoop?.publishMs;
+          return `${m} ${ms(x.main.publishMs?.p50)}/${ms(x.main.publishMs?.p99)}${ol ? ` (10 %: ${ms(ol.p50)}/${ms(ol.p99)})` : ''}`;
+        })
+        .join(', '),
+  );
   out.push('');
   const ratio = (v: number | null) => (v === null ? '–' : `${v.toFixed(3)} (${(v * 100).toFixed(1)} %)`);
   out.push(`deliveries/s  hookflow / floor   = ${ratio(r.ratios.hookflowOverFloor)}`);
@@ -83,7 +93,7 @@ export function renderReport(r: BenchResult): string {
   if (t) {
     const per = (a: number | null, b: number | null) => {
       const d = delta(a, b);
-      return d === null ? '–' : `${(d / 1024).toFixed(2)} KB per sleeping delivery`;
+      return d === null ? '–' : `${(d / 1024 / t.deliveries).toFixed(2)} KB per sleeping delivery (${d >= 0 ? '+' : ''}${(d / 1048576).toFixed(1)} MB)`;
     };
     out.push('');
     out.push(`retry timers: ${t.deliveries} deliveries whose first attempt got HTTP 500, sleeping on a 1 h retry timer (${t.sleeping ?? '?'} workflows seen as retrying; first attempts at ${fmt(t.firstAttemptsPerSec, 1)}/s)`);
