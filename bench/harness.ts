@@ -236,6 +236,14 @@ export interface PhaseResult {
   postgresDbBytesPerDelivery: number | null;
   /** PostgreSQL transactions per delivery (hookflow; autocommit statements count one each). */
   postgresTransactionsPerDelivery: number | null;
+  /**
+   * Workflow tasks waiting on the mode's task queue (Temporal's approximate backlog count),
+   * highest seen during the phase and at its end: a growing backlog means the rate is not
+   * sustainable (the closed loop only waits for the HTTP receipt, not for the workflow task
+   * that follows it).
+   */
+  workflowBacklogPeak: number | null;
+  workflowBacklogEnd: number | null;
 }
 
 export interface OpenLoopResult extends PhaseResult {
@@ -258,6 +266,8 @@ export interface ModeResult {
 export interface TimersResult {
   deliveries: number;
   sleeping: number | null;
+  /** Workflow tasks still queued once all deliveries were asleep. */
+  workflowBacklogAfter: number | null;
   firstAttemptsPerSec: number;
   workerRssBefore: number | null;
   workerRssAfter: number | null;
@@ -594,6 +604,32 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
     const client = new Client({ connection, namespace: 'default' });
     const pgPid = () => postmasterPid(pgDir);
 
+    /** The mode's task queue, for the workflow-task backlog probe. */
+    let activeTaskQueue: string | null = null;
+    let lastBacklog: number | null = null;
+    let peakBacklog: number | null = null;
+    let probing = false;
+    const workflowBacklog = async (): Promise<number | null> => {
+      if (!activeTaskQueue) return null;
+      try {
+        const r = await connection.workflowService.describeTaskQueue({
+          namespace: 'default',
+          taskQueue: { name: activeTaskQueue, kind: 1 /* NORMAL */ },
+          taskQueueType: 1 /* WORKFLOW */,
+          reportStats: true,
+        });
+        const n = r.stats?.approximateBacklogCount;
+        return n === null || n === undefined ? null : Number(n);
+      } catch {
+        return null;
+      }
+    };
+    const noteBacklog = (n: number | null) => {
+      if (n === null) return;
+      lastBacklog = n;
+      peakBacklog = Math.max(peakBacklog ?? 0, n);
+    };
+
     // -- progress ------------------------------------------------------------------------------
     let lastDelivered = 0;
     let lastProgressAt = Date.now();
@@ -608,6 +644,12 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
           peakWorkerRss = Math.max(peakWorkerRss, s.rss);
         })
         .catch(() => {});
+      if (activeTaskQueue && !probing) {
+        probing = true;
+        void workflowBacklog()
+          .then(noteBacklog)
+          .finally(() => (probing = false));
+      }
       const now = nowMs();
       const inst = ((phase.delivered - lastTick.delivered) * 1000) / Math.max(1, now - lastTick.at);
       lastTick = { at: now, delivered: phase.delivered };
@@ -615,7 +657,8 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
       say(
         `${label.padEnd(22)} ${String(phase.delivered).padStart(6)}/${phase.expected} ${phase.completesOn === 'attempt' ? 'first attempts' : 'deliveries'}` +
           `  ${avg.toFixed(1)}/s avg  ${inst.toFixed(1)}/s now  attempts ${phase.attempts}` +
-          (lastWorkerRss ? `  worker rss ${(lastWorkerRss / 1048576).toFixed(0)} MB` : ''),
+          (lastWorkerRss ? `  worker rss ${(lastWorkerRss / 1048576).toFixed(0)} MB` : '') +
+          (lastBacklog !== null ? `  workflow-task backlog ${lastBacklog}` : ''),
       );
       if (phase.delivered !== lastDelivered) {
         lastDelivered = phase.delivered;
@@ -645,6 +688,8 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
       lastProgressAt = Date.now();
       lastTick = { at: nowMs(), delivered: 0 };
       peakWorkerRss = 0;
+      peakBacklog = null;
+      lastBacklog = null;
       const roots = () => ({ worker: child?.pid, temporal: dev?.process.pid, postgres: pgPid() });
       const cpu0 = sampleTrees(roots());
       const self0 = process.cpuUsage();
@@ -654,6 +699,8 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
       const cpu1 = sampleTrees(roots());
       const self1 = process.cpuUsage(self0);
       const stats = child ? await child.request<ChildStats>('stats', {}, 10_000).catch(() => null) : null;
+      const backlogEnd = await workflowBacklog();
+      noteBacklog(backlogEnd);
       if (stats) peakWorkerRss = Math.max(peakWorkerRss, stats.rss);
       const tDisk1 = dirBytes(temporalDir);
       const pg1 = pg0 ? await child!.request<DbStats>('dbStats', { webhookIds: [] }).catch(() => null) : null;
@@ -684,6 +731,8 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
         cpuMsPerDelivery: cpu,
         workerRssPeak: child ? peakWorkerRss || null : null,
         workerRssEnd: stats?.rss ?? null,
+        workflowBacklogPeak: peakBacklog,
+        workflowBacklogEnd: backlogEnd,
         temporalRssEnd: cpu1.temporal?.rssBytes ?? null,
         temporalDiskBytesPerDelivery: tDisk0 !== null && tDisk1 !== null ? Math.round((tDisk1 - tDisk0) / n) : null,
         postgresDbBytesPerDelivery: pg0 && pg1 ? Math.round((pg1.databaseBytes - pg0.databaseBytes) / n) : null,
@@ -691,7 +740,8 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
         postgresTransactionsPerDelivery: pg0 && pg1 ? Math.round(((pg1.transactions - pg0.transactions - 1) / n) * 10) / 10 : null,
       };
       say(
-        `${label}: ${r.deliveries}/${r.expected} in ${r.seconds} s = ${r.deliveriesPerSec}/s, latency p50 ${r.latencyMs?.p50} p95 ${r.latencyMs?.p95} p99 ${r.latencyMs?.p99} ms`,
+        `${label}: ${r.deliveries}/${r.expected} in ${r.seconds} s = ${r.deliveriesPerSec}/s, latency p50 ${r.latencyMs?.p50} p95 ${r.latencyMs?.p95} p99 ${r.latencyMs?.p99} ms` +
+          (r.workflowBacklogPeak !== null ? `, workflow-task backlog peak ${r.workflowBacklogPeak} end ${r.workflowBacklogEnd}` : ''),
       );
       phases.delete(phase.id);
       return r;
@@ -772,12 +822,14 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
         await sleep(500);
       }
       await sleep(2000);
+      const backlogAfter = await workflowBacklog();
       const after = await child.request<ChildStats>('stats', { gc: true });
       const tree1 = sampleTrees({ temporal: dev?.process.pid });
       const db1 = await child.request<DbStats>('dbStats', { webhookIds: ids });
       return {
         deliveries: expected,
         sleeping,
+        workflowBacklogAfter: backlogAfter,
         firstAttemptsPerSec: r.deliveriesPerSec,
         workerRssBefore: before.rss,
         workerRssAfter: after.rss,
@@ -809,6 +861,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
             child.post({ type: 'send', phase: phase.id, seq, eventId: `evt_${phase.id}_${seq}`, createdAt: Date.now(), type_: 'bench.delivery', data: payload(phase, seq) });
         } else if (mode === 'floor') {
           const taskQueue = `bench-naive-${runTag}`;
+          activeTaskQueue = taskQueue;
           await abort.race(child.request('init', { init: { mode, address: temporalAddress!, namespace: 'default', taskQueue, receivers: refs } satisfies InitMessage }, 180_000));
           publish = async (phase, seq) => {
             const eventId = `evt_${phase.id}_${seq}`;
@@ -835,6 +888,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
           };
           const info = await abort.race(child.request<{ apiUrl: string; apiKey: string; taskQueue: string }>('init', { init: { mode, env } satisfies InitMessage }, 180_000));
           api = { url: info.apiUrl, key: info.apiKey, agent: new Agent({ keepAliveTimeout: 4000 }) };
+          activeTaskQueue = info.taskQueue;
           const a = api;
           const call = async (method: 'POST' | 'DELETE', p: string, body?: unknown) => {
             const res = await request(`${a.url}${p}`, {
@@ -921,6 +975,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
         }
       } finally {
         current = null;
+        activeTaskQueue = null;
         if (api && !abort.error) {
           const a = api;
           // Leave no active bench webhooks behind in a shared database.

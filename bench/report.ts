@@ -3,6 +3,7 @@ import { fmt, mb, table } from './stats';
 
 const ms = (v: number | null | undefined) => fmt(v, 1);
 const kb = (v: number | null | undefined) => (v === null || v === undefined ? '–' : (v / 1024).toFixed(1));
+const backlog = (p: PhaseResult) => (p.workflowBacklogPeak === null ? '–' : `${p.workflowBacklogPeak}/${p.workflowBacklogEnd ?? '–'}`);
 const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
 
 /** The human-readable report: the comparison table, ratios, scale curve, retry timers. */
@@ -24,7 +25,7 @@ export function renderReport(r: BenchResult): string {
   const modes = (['ceiling', 'floor', 'hookflow'] as const).filter((m) => r.modes[m]);
   out.push(
     table(
-      ['mode', 'deliveries', 'attempts', 'deliv/s', 'p50 ms', 'p95 ms', 'p99 ms', '10% rate/s', '10% p50', '10% p95', '10% p99', 'RSS MB idle/peak', 'CPU ms/dlv worker', 'temporal', 'postgres', 'system'],
+      ['mode', 'deliveries', 'attempts', 'deliv/s', 'p50 ms', 'p95 ms', 'p99 ms', '10% rate/s', '10% p50', '10% p95', '10% p99', 'RSS MB idle/peak', 'CPU ms/dlv worker', 'temporal', 'postgres', 'system', 'wf backlog peak/end'],
       modes.map((m) => {
         const x = r.modes[m]!;
         const a = x.main;
@@ -46,6 +47,7 @@ export function renderReport(r: BenchResult): string {
           fmt(a.cpuMsPerDelivery.temporal, 2),
           fmt(a.cpuMsPerDelivery.postgres, 2),
           fmt(a.cpuMsPerDelivery.system, 2),
+          backlog(a),
         ];
       }),
     ),
@@ -71,7 +73,7 @@ export function renderReport(r: BenchResult): string {
     out.push(`scale curve (hookflow, closed loop, ${o.concurrency} events in flight; cost per delivery should stay flat)`);
     out.push(
       table(
-        ['deliveries', 'deliv/s', 'p50 ms', 'p99 ms', 'CPU ms/dlv worker', 'temporal', 'postgres', 'system', 'Temporal disk KB/dlv', 'PG db KB/dlv', 'worker RSS MB'],
+        ['deliveries', 'deliv/s', 'p50 ms', 'p99 ms', 'CPU ms/dlv worker', 'temporal', 'postgres', 'system', 'Temporal disk KB/dlv', 'PG db KB/dlv', 'worker RSS MB', 'wf backlog peak/end'],
         r.scale.map((s: PhaseResult) => [
           s.deliveries,
           fmt(s.deliveriesPerSec, 1),
@@ -84,6 +86,7 @@ export function renderReport(r: BenchResult): string {
           kb(s.temporalDiskBytesPerDelivery),
           kb(s.postgresDbBytesPerDelivery),
           mb(s.workerRssEnd),
+          backlog(s),
         ]),
       ),
     );
@@ -96,7 +99,7 @@ export function renderReport(r: BenchResult): string {
       return d === null ? '–' : `${(d / 1024 / t.deliveries).toFixed(2)} KB per sleeping delivery (${d >= 0 ? '+' : ''}${(d / 1048576).toFixed(1)} MB)`;
     };
     out.push('');
-    out.push(`retry timers: ${t.deliveries} deliveries whose first attempt got HTTP 500, sleeping on a 1 h retry timer (${t.sleeping ?? '?'} workflows seen as retrying; first attempts at ${fmt(t.firstAttemptsPerSec, 1)}/s)`);
+    out.push(`retry timers: ${t.deliveries} deliveries whose first attempt got HTTP 500, sleeping on a 1 h retry timer (${t.sleeping ?? '?'} workflows seen as retrying; first attempts at ${fmt(t.firstAttemptsPerSec, 1)}/s; workflow-task backlog afterwards ${t.workflowBacklogAfter ?? '–'})`);
     out.push(
       table(
         ['', 'before', 'after', 'growth'],
