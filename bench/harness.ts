@@ -223,7 +223,16 @@ export interface PhaseResult {
   injectedFailures: number;
   duplicates: number;
   seconds: number;
+  /** deliveries ÷ (last receipt − first publish). */
   deliveriesPerSec: number;
+  /**
+   * deliveries ÷ (last workflow closed − first publish): the receipt comes before the workflow
+   * task that completes the workflow, so a system that keeps up with receipts but not with
+   * workflow tasks shows a lower rate here. Equal to deliveriesPerSec for the ceiling.
+   */
+  closedPerSec: number;
+  /** Seconds from the last receipt until no workflow of the mode was running (null: not measured). */
+  drainSeconds: number | null;
   latencyMs: Percentiles | null;
   /** Duration of the publish call itself (hookflow: POST /v1/events → 202; floor: the M starts). */
   publishMs: Percentiles | null;
@@ -266,6 +275,8 @@ export interface ModeResult {
 export interface TimersResult {
   deliveries: number;
   sleeping: number | null;
+  /** Seconds from the last first attempt until all T workflows showed `retrying` (asleep). */
+  settleSeconds: number | null;
   /** Workflow tasks still queued once all deliveries were asleep. */
   workflowBacklogAfter: number | null;
   firstAttemptsPerSec: number;
@@ -291,7 +302,14 @@ export interface BenchResult {
   machine: { cpus: number; cpuModel: string; memoryBytes: number; node: string; platform: string; temporalCli: string | null };
   stack: { postgres: 'embedded' | 'external'; temporal: 'dev-server' | 'external'; temporalFlags: string | null; dataDir: string };
   modes: Partial<Record<Mode, ModeResult>>;
-  ratios: { hookflowOverFloor: number | null; hookflowOverCeiling: number | null; floorOverCeiling: number | null };
+  /** Of deliveries/s; the *Closed variants of closed/s (workflows closed, see PhaseResult). */
+  ratios: {
+    hookflowOverFloor: number | null;
+    hookflowOverCeiling: number | null;
+    floorOverCeiling: number | null;
+    hookflowOverFloorClosed: number | null;
+    hookflowOverCeilingClosed: number | null;
+  };
   scale: PhaseResult[];
   timers: TimersResult | null;
   receivers: Receivers['counters'];
@@ -536,7 +554,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
     },
     stack: { postgres: opts.databaseUrl ? 'external' : 'embedded', temporal: opts.temporalAddress ? 'external' : 'dev-server', temporalFlags: null, dataDir },
     modes: {},
-    ratios: { hookflowOverFloor: null, hookflowOverCeiling: null, floorOverCeiling: null },
+    ratios: { hookflowOverFloor: null, hookflowOverCeiling: null, floorOverCeiling: null, hookflowOverFloorClosed: null, hookflowOverCeilingClosed: null },
     scale: [],
     timers: null,
     receivers: { requests: 0, delivered: 0, injectedFailures: 0, verificationFailures: 0, duplicates: 0, badBodies: 0 },
@@ -658,9 +676,12 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
         `${label.padEnd(22)} ${String(phase.delivered).padStart(6)}/${phase.expected} ${phase.completesOn === 'attempt' ? 'first attempts' : 'deliveries'}` +
           `  ${avg.toFixed(1)}/s avg  ${inst.toFixed(1)}/s now  attempts ${phase.attempts}` +
           (lastWorkerRss ? `  worker rss ${(lastWorkerRss / 1048576).toFixed(0)} MB` : '') +
-          (lastBacklog !== null ? `  workflow-task backlog ${lastBacklog}` : ''),
+          (lastBacklog !== null ? `  workflow-task backlog ${lastBacklog}` : '') +
+          (draining !== null ? `  draining: ${draining} workflows still running` : ''),
       );
-      if (phase.delivered !== lastDelivered) {
+      if (draining !== null) {
+        lastProgressAt = Date.now();
+      } else if (phase.delivered !== lastDelivered) {
         lastDelivered = phase.delivered;
         lastProgressAt = Date.now();
       } else if (Date.now() - lastProgressAt > opts.stallTimeoutS * 1000 && phase.delivered < phase.expected) {
@@ -682,7 +703,19 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
       return p;
     };
 
-    const measure = async (label: string, child: RpcChild | null, phase: Phase, drive: () => Promise<void>): Promise<PhaseResult> => {
+    /** Running workflows of the mode (Temporal visibility), for the drain after each phase. */
+    let runningQuery: string | null = null;
+    let draining: number | null = null;
+    const runningWorkflows = async (): Promise<number | null> => {
+      if (!runningQuery) return null;
+      try {
+        return (await client.workflow.count(runningQuery)).count;
+      } catch {
+        return null;
+      }
+    };
+
+    const measure = async (label: string, child: RpcChild | null, phase: Phase, drive: () => Promise<void>, drain = true): Promise<PhaseResult> => {
       current = { label, phase, child };
       lastDelivered = 0;
       lastProgressAt = Date.now();
@@ -696,6 +729,28 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
       const tDisk0 = dirBytes(temporalDir);
       const pg0 = child && label.startsWith('hookflow') ? await child.request<DbStats>('dbStats', { webhookIds: [] }).catch(() => null) : null;
       await abort.race(drive());
+      // Wait until the phase's workflows have closed, so that their last workflow tasks are
+      // counted in the CPU and the closed rate.
+      let drainedAt: number | null = null;
+      if (drain && runningQuery) {
+        const deadline = Date.now() + Math.max(120, opts.stallTimeoutS * 5) * 1000;
+        for (;;) {
+          if (abort.error) throw abort.error;
+          const n = await runningWorkflows();
+          draining = n;
+          if (n === 0) {
+            drainedAt = nowMs();
+            break;
+          }
+          if (n === null) break;
+          if (Date.now() > deadline) {
+            errors.push(`${label}: ${n} workflows still running ${Math.round((nowMs() - phase.lastReceipt) / 1000)} s after the last receipt`);
+            break;
+          }
+          await sleep(250);
+        }
+        draining = null;
+      }
       const cpu1 = sampleTrees(roots());
       const self1 = process.cpuUsage(self0);
       const stats = child ? await child.request<ChildStats>('stats', {}, 10_000).catch(() => null) : null;
@@ -726,6 +781,11 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
         duplicates: phase.duplicates,
         seconds: Math.round(phase.seconds() * 100) / 100,
         deliveriesPerSec: Math.round(phase.rate() * 10) / 10,
+        closedPerSec:
+          drainedAt !== null && phase.delivered
+            ? Math.round((phase.delivered / ((Math.max(drainedAt, phase.lastReceipt) - phase.firstPublish) / 1000)) * 10) / 10
+            : Math.round(phase.rate() * 10) / 10,
+        drainSeconds: drainedAt !== null ? Math.round((Math.max(0, drainedAt - phase.lastReceipt) / 1000) * 100) / 100 : null,
         latencyMs: percentiles(phase.latencies),
         publishMs: percentiles(phase.publishDurations),
         cpuMsPerDelivery: cpu,
@@ -741,6 +801,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
       };
       say(
         `${label}: ${r.deliveries}/${r.expected} in ${r.seconds} s = ${r.deliveriesPerSec}/s, latency p50 ${r.latencyMs?.p50} p95 ${r.latencyMs?.p95} p99 ${r.latencyMs?.p99} ms` +
+          (r.drainSeconds !== null ? `; all workflows closed ${r.drainSeconds} s after the last receipt (${r.closedPerSec}/s)` : '') +
           (r.workflowBacklogPeak !== null ? `, workflow-task backlog peak ${r.workflowBacklogPeak} end ${r.workflowBacklogEnd}` : ''),
       );
       phases.delete(phase.id);
@@ -798,12 +859,14 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
       const pgDisk0 = dirBytes(pgDir);
       const p = new Phase(`${runTag}-hookflow-timers`, 'timers', events, perEvent, 'attempt');
       phases.set(p.id, p);
-      const r = await measure('hookflow timers', child, p, closedLoop(p, h.publishType('bench.timer', perEvent)));
+      const r = await measure('hookflow timers', child, p, closedLoop(p, h.publishType('bench.timer', perEvent)), false);
       // Wait until every delivery is recorded as retrying and its workflow shows it (the timer
       // is started in the same workflow task that upserts DeliveryStatus).
       const expected = events * perEvent;
       let sleeping: number | null = null;
-      const deadline = Date.now() + 120_000;
+      let settleSeconds: number | null = null;
+      const waitS = Math.max(120, opts.stallTimeoutS * 5);
+      const deadline = Date.now() + waitS * 1000;
       for (;;) {
         if (abort.error) throw abort.error;
         const db = await abort.race(child.request<DbStats>('dbStats', { webhookIds: ids }));
@@ -814,9 +877,12 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
           count = null;
         }
         sleeping = count;
-        if ((db.byStatus.retrying ?? 0) >= expected && (count === null || count >= expected)) break;
+        if ((db.byStatus.retrying ?? 0) >= expected && (count === null || count >= expected)) {
+          settleSeconds = Math.round((nowMs() - p.lastReceipt) / 100) / 10;
+          break;
+        }
         if (Date.now() > deadline) {
-          errors.push(`timers: after 120 s ${JSON.stringify(db.byStatus)} in the database, ${count} retrying workflows`);
+          errors.push(`timers: after ${waitS} s ${JSON.stringify(db.byStatus)} in the database, ${count} retrying workflows`);
           break;
         }
         await sleep(500);
@@ -829,6 +895,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
       return {
         deliveries: expected,
         sleeping,
+        settleSeconds,
         workflowBacklogAfter: backlogAfter,
         firstAttemptsPerSec: r.deliveriesPerSec,
         workerRssBefore: before.rss,
@@ -862,6 +929,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
         } else if (mode === 'floor') {
           const taskQueue = `bench-naive-${runTag}`;
           activeTaskQueue = taskQueue;
+          runningQuery = `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`;
           await abort.race(child.request('init', { init: { mode, address: temporalAddress!, namespace: 'default', taskQueue, receivers: refs } satisfies InitMessage }, 180_000));
           publish = async (phase, seq) => {
             const eventId = `evt_${phase.id}_${seq}`;
@@ -889,6 +957,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
           const info = await abort.race(child.request<{ apiUrl: string; apiKey: string; taskQueue: string }>('init', { init: { mode, env } satisfies InitMessage }, 180_000));
           api = { url: info.apiUrl, key: info.apiKey, agent: new Agent({ keepAliveTimeout: 4000 }) };
           activeTaskQueue = info.taskQueue;
+          runningQuery = `TaskQueue = '${info.taskQueue}' AND ExecutionStatus = 'Running' AND EventType = 'bench.delivery'`;
           const a = api;
           const call = async (method: 'POST' | 'DELETE', p: string, body?: unknown) => {
             const res = await request(`${a.url}${p}`, {
@@ -976,6 +1045,7 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
       } finally {
         current = null;
         activeTaskQueue = null;
+        runningQuery = null;
         if (api && !abort.error) {
           const a = api;
           // Leave no active bench webhooks behind in a shared database.
@@ -995,11 +1065,14 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
     for (const mode of opts.modes) await runMode(mode);
 
     const rate = (m: Mode) => result.modes[m]?.main.deliveriesPerSec ?? null;
+    const closed = (m: Mode) => result.modes[m]?.main.closedPerSec ?? null;
     const ratio = (a: number | null, b: number | null) => (a !== null && b ? Math.round((a / b) * 1000) / 1000 : null);
     result.ratios = {
       hookflowOverFloor: ratio(rate('hookflow'), rate('floor')),
       hookflowOverCeiling: ratio(rate('hookflow'), rate('ceiling')),
       floorOverCeiling: ratio(rate('floor'), rate('ceiling')),
+      hookflowOverFloorClosed: ratio(closed('hookflow'), closed('floor')),
+      hookflowOverCeilingClosed: ratio(closed('hookflow'), closed('ceiling')),
     };
     if (opts.receiverFailureRate > 0) {
       notes.push(

@@ -25,7 +25,7 @@ export function renderReport(r: BenchResult): string {
   const modes = (['ceiling', 'floor', 'hookflow'] as const).filter((m) => r.modes[m]);
   out.push(
     table(
-      ['mode', 'deliveries', 'attempts', 'deliv/s', 'p50 ms', 'p95 ms', 'p99 ms', '10% rate/s', '10% p50', '10% p95', '10% p99', 'RSS MB idle/peak', 'CPU ms/dlv worker', 'temporal', 'postgres', 'system', 'wf backlog peak/end'],
+      ['mode', 'deliveries', 'attempts', 'deliv/s', 'closed/s', 'drain s', 'p50 ms', 'p95 ms', 'p99 ms', '10% rate/s', '10% p50', '10% p95', '10% p99', 'RSS MB idle/peak', 'CPU ms/dlv worker', 'temporal', 'postgres', 'system', 'wf backlog peak/end'],
       modes.map((m) => {
         const x = r.modes[m]!;
         const a = x.main;
@@ -35,6 +35,8 @@ export function renderReport(r: BenchResult): string {
           `${a.deliveries}/${a.expected}`,
           a.attempts,
           fmt(a.deliveriesPerSec, 1),
+          fmt(a.closedPerSec, 1),
+          fmt(a.drainSeconds, 1),
           ms(a.latencyMs?.p50),
           ms(a.latencyMs?.p95),
           ms(a.latencyMs?.p99),
@@ -62,10 +64,11 @@ export function renderReport(r: BenchResult): string {
         })
         .join(', '),
   );
+  out.push('deliv/s: receipts (last receipt − first publish); closed/s: until every workflow of the phase has closed (drain s after the last receipt)');
   out.push('');
   const ratio = (v: number | null) => (v === null ? '–' : `${v.toFixed(3)} (${(v * 100).toFixed(1)} %)`);
-  out.push(`deliveries/s  hookflow / floor   = ${ratio(r.ratios.hookflowOverFloor)}`);
-  out.push(`deliveries/s  hookflow / ceiling = ${ratio(r.ratios.hookflowOverCeiling)}`);
+  out.push(`deliveries/s  hookflow / floor   = ${ratio(r.ratios.hookflowOverFloor)}      closed/s: ${ratio(r.ratios.hookflowOverFloorClosed)}`);
+  out.push(`deliveries/s  hookflow / ceiling = ${ratio(r.ratios.hookflowOverCeiling)}      closed/s: ${ratio(r.ratios.hookflowOverCeilingClosed)}`);
   out.push(`deliveries/s  floor / ceiling    = ${ratio(r.ratios.floorOverCeiling)}`);
 
   if (r.scale.length) {
@@ -73,10 +76,11 @@ export function renderReport(r: BenchResult): string {
     out.push(`scale curve (hookflow, closed loop, ${o.concurrency} events in flight; cost per delivery should stay flat)`);
     out.push(
       table(
-        ['deliveries', 'deliv/s', 'p50 ms', 'p99 ms', 'CPU ms/dlv worker', 'temporal', 'postgres', 'system', 'Temporal disk KB/dlv', 'PG db KB/dlv', 'worker RSS MB', 'wf backlog peak/end'],
+        ['deliveries', 'deliv/s', 'closed/s', 'p50 ms', 'p99 ms', 'CPU ms/dlv worker', 'temporal', 'postgres', 'system', 'Temporal disk KB/dlv', 'PG db KB/dlv', 'worker RSS MB', 'wf backlog peak/end'],
         r.scale.map((s: PhaseResult) => [
           s.deliveries,
           fmt(s.deliveriesPerSec, 1),
+          fmt(s.closedPerSec, 1),
           ms(s.latencyMs?.p50),
           ms(s.latencyMs?.p99),
           fmt(s.cpuMsPerDelivery.worker, 2),
@@ -99,7 +103,7 @@ export function renderReport(r: BenchResult): string {
       return d === null ? '–' : `${(d / 1024 / t.deliveries).toFixed(2)} KB per sleeping delivery (${d >= 0 ? '+' : ''}${(d / 1048576).toFixed(1)} MB)`;
     };
     out.push('');
-    out.push(`retry timers: ${t.deliveries} deliveries whose first attempt got HTTP 500, sleeping on a 1 h retry timer (${t.sleeping ?? '?'} workflows seen as retrying; first attempts at ${fmt(t.firstAttemptsPerSec, 1)}/s; workflow-task backlog afterwards ${t.workflowBacklogAfter ?? '–'})`);
+    out.push(`retry timers: ${t.deliveries} deliveries whose first attempt got HTTP 500, sleeping on a 1 h retry timer (${t.sleeping ?? '?'} workflows seen as retrying; first attempts at ${fmt(t.firstAttemptsPerSec, 1)}/s; all asleep ${fmt(t.settleSeconds, 1)} s after the last one; workflow-task backlog afterwards ${t.workflowBacklogAfter ?? '–'})`);
     out.push(
       table(
         ['', 'before', 'after', 'growth'],

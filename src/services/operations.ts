@@ -53,6 +53,23 @@ async function isRunning(deps: DispatchDeps, workflowId: string): Promise<boolea
   }
 }
 
+const FINISHING_WAIT_MS = 10_000;
+
+/**
+ * Whether the delivery is still in progress. A delivery whose row is already final has finished
+ * its work, but its run may take a moment more to close: wait for that (bounded), so a signal is
+ * never sent to a run that is about to ignore it and a restart never collides with it.
+ */
+async function inProgress(deps: DispatchDeps, d: deliveries.DeliveryRow): Promise<boolean> {
+  if (!deliveries.FINAL_STATUSES.includes(d.status)) return isRunning(deps, d.workflow_id);
+  const deadline = Date.now() + FINISHING_WAIT_MS;
+  while (await isRunning(deps, d.workflow_id)) {
+    if (Date.now() > deadline) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
 /** Starts a new run of a finished delivery; the receiver sees the same delivery id. */
 async function rerun(deps: DispatchDeps, d: deliveries.DeliveryRow, webhook: Pick<WebhookRow, 'name' | 'url'>, trigger: 'manual' | 'replay'): Promise<void> {
   await deliveries.updateDelivery(deps.db, d.id, { status: 'pending', completed_at: null, next_attempt_at: null });
@@ -61,7 +78,7 @@ async function rerun(deps: DispatchDeps, d: deliveries.DeliveryRow, webhook: Pic
 
 /** retry: signal a waiting workflow, or start a new run of a finished one. */
 export async function retryDelivery(deps: DispatchDeps, d: deliveries.DeliveryRow, webhook: Pick<WebhookRow, 'name' | 'url'>): Promise<'signalled' | 'restarted'> {
-  if (await isRunning(deps, d.workflow_id)) {
+  if (await inProgress(deps, d)) {
     await deps.client.workflow.getHandle(d.workflow_id).signal(retryNowSignal);
     return 'signalled';
   }
@@ -69,9 +86,9 @@ export async function retryDelivery(deps: DispatchDeps, d: deliveries.DeliveryRo
   return 'restarted';
 }
 
-/** cancel: false when the delivery has already finished. */
+/** cancel: false when the delivery has already finished (its row is final, or its run closed). */
 export async function cancelDelivery(deps: DispatchDeps, d: deliveries.DeliveryRow): Promise<boolean> {
-  if (!(await isRunning(deps, d.workflow_id))) return false;
+  if (deliveries.FINAL_STATUSES.includes(d.status) || !(await isRunning(deps, d.workflow_id))) return false;
   await deps.client.workflow.getHandle(d.workflow_id).signal(cancelSignal);
   return true;
 }
@@ -92,7 +109,7 @@ export async function replayDeliveries(
     .limit(10_000);
   let queued = 0;
   for (const d of rows) {
-    if (await isRunning(deps, d.workflow_id)) continue;
+    if (await inProgress(deps, d)) continue;
     await rerun(deps, d, webhook, 'replay');
     queued++;
   }

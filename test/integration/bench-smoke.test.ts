@@ -47,6 +47,9 @@ describe('bench harness smoke run', () => {
       expect(m.main.latencyMs).not.toBeNull();
       expect(m.openLoop!.deliveries, mode).toBe(m.openLoop!.events * webhooks);
     }
+    // Every workflow of the two Temporal modes closed (the harness waits for it after each phase).
+    expect(result.modes.floor!.main.drainSeconds).not.toBeNull();
+    expect(result.modes.hookflow!.main.drainSeconds).not.toBeNull();
     expect(result.modes.hookflow!.dbConsistent).toBe(true);
     expect(result.timers!.deliveries).toBe(4);
     expect(result.timers!.sleeping).toBe(4);
