@@ -1,6 +1,5 @@
 import type { Db } from '../db/knex';
 import * as deliveries from '../db/repositories/deliveries';
-import * as events from '../db/repositories/events';
 import * as webhooks from '../db/repositories/webhooks';
 import type { NotificationKind } from '../db/repositories/notifications';
 import { notify as storeNotification } from '../services/notify';
@@ -39,6 +38,8 @@ export interface AttemptInput {
   deliveryId: string;
   attemptNo: number;
   trigger: AttemptTrigger;
+  /** Workflow time when the attempt was scheduled (Temporal's clock, also under time skipping). */
+  scheduledAtMs?: number;
 }
 
 /** Small on purpose: it lands in workflow history. */
@@ -73,20 +74,17 @@ function resultFromRow(d: deliveries.DeliveryRow, now: number, code: number | nu
 export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promise<AttemptResult> {
   const { db } = deps;
   const now = deps.now ?? Date.now;
-  const delivery = await deliveries.getDeliveryById(db, input.deliveryId);
-  if (!delivery) throw new DeliveryGoneError(`delivery ${input.deliveryId} not found`);
-
-  const recorded = await deliveries.getAttempt(db, delivery.id, input.attemptNo);
+  const ctx = await deliveries.loadAttemptContext(db, input.deliveryId, input.attemptNo);
+  if (!ctx) throw new DeliveryGoneError(`delivery ${input.deliveryId} not found`);
+  const { delivery, recorded, webhook, event } = ctx;
   if (recorded) return resultFromRow(delivery, now(), recorded.response_code, recorded.error_class as ErrorClass | null);
   if (delivery.status === 'cancelled') return resultFromRow(delivery, now(), null, null);
 
-  const webhook = await webhooks.getWebhookById(db, delivery.webhook_id);
   const isTest = input.trigger === 'test';
   if (!webhook || webhook.deleted_at || (!isTest && webhook.status !== 'active')) {
     await deliveries.updateDelivery(db, delivery.id, { status: 'abandoned', next_attempt_at: null, completed_at: new Date(now()) });
     return { status: 'abandoned', nextDelayMs: null, responseCode: null, errorClass: null };
   }
-  const event = await db<events.EventRow>('events').where({ id: delivery.event_id }).first();
   if (!event) throw new DeliveryGoneError(`event ${delivery.event_id} not found`);
 
   const profile = PROFILES[webhook.profile];
@@ -118,82 +116,98 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
   let errorMessage: string | null = res.kind === 'error' ? res.message : null;
   if (res.kind === 'response' && errorClass === 'redirect') errorMessage = `redirect not followed: Location ${String(res.headers.location ?? '')}`;
 
+  const attempt: deliveries.AttemptRow = {
+    id: newId('att'),
+    delivery_id: delivery.id,
+    attempt_no: input.attemptNo,
+    started_at: startedAt,
+    duration_ms: res.durationMs,
+    response_code: responseCode,
+    response_body: res.kind === 'response' ? res.body.slice(0, MAX_STORED_BODY) : null,
+    error_class: errorClass,
+    error_message: errorMessage,
+    trigger: input.trigger,
+  };
   const queued: string[] = [];
-  const result = await db.transaction(async (trx) => {
-    const fresh = await deliveries.insertAttempt(trx, {
-      id: newId('att'),
-      delivery_id: delivery.id,
-      attempt_no: input.attemptNo,
-      started_at: startedAt,
-      duration_ms: res.durationMs,
-      response_code: responseCode,
-      response_body: res.kind === 'response' ? res.body.slice(0, MAX_STORED_BODY) : null,
-      error_class: errorClass,
-      error_message: errorMessage,
-      trigger: input.trigger,
+  const notifier = (trx: Db) => async (kind: NotificationKind, extra: Record<string, unknown> = {}) => {
+    const eventId = await storeNotification(trx, {
+      workspace_id: webhook.workspace_id,
+      webhook_id: webhook.id,
+      kind,
+      payload: { webhook_id: webhook.id, webhook_name: webhook.name, url: webhook.url, delivery_id: delivery.id, event_id: event.id, ...extra },
     });
-    if (!fresh) {
-      // A concurrent run of this same attempt recorded it first; its outcome stands.
-      const current = (await deliveries.getDeliveryById(trx, delivery.id))!;
-      return resultFromRow(current, now(), responseCode, errorClass);
-    }
-    let status: DeliveryStatus;
-    let delay: number | null = null;
-    const notify = async (kind: NotificationKind, extra: Record<string, unknown> = {}) => {
-      const eventId = await storeNotification(trx, {
-        workspace_id: webhook.workspace_id,
-        webhook_id: webhook.id,
-        kind,
-        payload: { webhook_id: webhook.id, webhook_name: webhook.name, url: webhook.url, delivery_id: delivery.id, event_id: event.id, ...extra },
-      });
-      if (eventId) queued.push(eventId);
-    };
-    const disable = async (reason: string) => {
-      if (await webhooks.disableWebhook(trx, webhook.id, reason)) await notify('endpoint.disabled', { reason });
-    };
+    if (eventId) queued.push(eventId);
+  };
 
-    if (webhook.is_system) {
-      // Notifications about the notification endpoint itself would recurse: it only retries.
-      delay = ok ? null : nextDelay(webhook.retry_policy, webhook.max_attempts, input.attemptNo, null, deps.random);
-      status = ok ? 'success' : delay === null ? 'failed' : 'retrying';
-    } else if (ok) {
-      status = 'success';
-      if (!isTest) {
-        const { recovered, failures } = await webhooks.recordSuccess(trx, webhook.id);
-        if (recovered) await notify('endpoint.recovered', { previous_consecutive_failures: failures });
-      }
-    } else if (isTest) {
-      status = 'failed';
+  let result: AttemptResult;
+  if (ok) {
+    // The common case in one statement; a streak that notified ends in its own transaction.
+    const streakWebhookId = isTest || webhook.is_system ? null : webhook.id;
+    const done = await deliveries.recordSuccessfulAttempt(db, attempt, { last_response_code: responseCode, last_response_time_ms: res.durationMs, completed_at: new Date(now()) }, streakWebhookId);
+    if (!done.inserted) {
+      // A concurrent run of this same attempt recorded it first; its outcome stands.
+      result = resultFromRow((await deliveries.getDeliveryById(db, delivery.id))!, now(), responseCode, errorClass);
     } else {
-      const policy = webhook.retry_policy;
-      const streak = await webhooks.recordFailure(trx, webhook.id, policy.notify_after_consecutive_failures, startedAt);
-      if (streak.crossed) await notify('endpoint.failing', { consecutive_failures: streak.consecutive_failures, failing_since: streak.failing_since });
-      const retryAfter =
-        res.kind === 'response' && outcome!.honourRetryAfter ? parseRetryAfter(String(res.headers['retry-after'] ?? ''), now()) : null;
-      delay = outcome?.gone ? null : nextDelay(policy, webhook.max_attempts, input.attemptNo, retryAfter, deps.random);
-      status = delay === null ? 'failed' : 'retrying';
-      if (outcome?.gone) {
-        await disable('endpoint answered 410 Gone');
-      } else if (delay === null) {
-        await notify('delivery.exhausted', { attempts: input.attemptNo });
-        if (policy.disable_on_exhaustion) await disable(`delivery ${delivery.id} failed after ${input.attemptNo} attempts`);
+      if (done.notifiedStreak) {
+        await db.transaction(async (trx) => {
+          const { recovered, failures } = await webhooks.recordSuccess(trx, webhook.id);
+          if (recovered) await notifier(trx)('endpoint.recovered', { previous_consecutive_failures: failures });
+        });
       }
-      if (policy.disable_after_failing_for !== null && now() - new Date(streak.failing_since).getTime() >= policy.disable_after_failing_for) {
-        await disable(`failing since ${new Date(streak.failing_since).toISOString()}`);
-      }
+      result = { status: 'success', nextDelayMs: null, responseCode, errorClass };
     }
-    const final = delay === null;
-    await deliveries.updateDelivery(trx, delivery.id, {
-      status,
-      attempts: input.attemptNo,
-      next_attempt_at: final ? null : new Date(now() + delay!),
-      last_response_code: responseCode,
-      last_response_time_ms: res.durationMs,
-      last_error: errorMessage ?? (errorClass === 'http_status' ? `HTTP ${responseCode}` : null),
-      completed_at: final ? new Date(now()) : null,
+  } else {
+    result = await db.transaction(async (trx) => {
+      const fresh = await deliveries.insertAttempt(trx, attempt);
+      if (!fresh) {
+        // A concurrent run of this same attempt recorded it first; its outcome stands.
+        const current = (await deliveries.getDeliveryById(trx, delivery.id))!;
+        return resultFromRow(current, now(), responseCode, errorClass);
+      }
+      let status: DeliveryStatus;
+      let delay: number | null = null;
+      const notify = notifier(trx);
+      const disable = async (reason: string) => {
+        if (await webhooks.disableWebhook(trx, webhook.id, reason)) await notify('endpoint.disabled', { reason });
+      };
+
+      if (webhook.is_system) {
+        // Notifications about the notification endpoint itself would recurse: it only retries.
+        delay = nextDelay(webhook.retry_policy, webhook.max_attempts, input.attemptNo, null, deps.random);
+        status = delay === null ? 'failed' : 'retrying';
+      } else if (isTest) {
+        status = 'failed';
+      } else {
+        const policy = webhook.retry_policy;
+        const streak = await webhooks.recordFailure(trx, webhook.id, policy.notify_after_consecutive_failures, startedAt);
+        if (streak.crossed) await notify('endpoint.failing', { consecutive_failures: streak.consecutive_failures, failing_since: streak.failing_since });
+        const retryAfter =
+          res.kind === 'response' && outcome!.honourRetryAfter ? parseRetryAfter(String(res.headers['retry-after'] ?? ''), now()) : null;
+        delay = outcome?.gone ? null : nextDelay(policy, webhook.max_attempts, input.attemptNo, retryAfter, deps.random);
+        status = delay === null ? 'failed' : 'retrying';
+        if (outcome?.gone) {
+          await disable('endpoint answered 410 Gone');
+        } else if (delay === null) {
+          await notify('delivery.exhausted', { attempts: input.attemptNo });
+          if (policy.disable_on_exhaustion) await disable(`delivery ${delivery.id} failed after ${input.attemptNo} attempts`);
+        }
+        if (policy.disable_after_failing_for !== null && now() - new Date(streak.failing_since).getTime() >= policy.disable_after_failing_for) {
+          await disable(`failing since ${new Date(streak.failing_since).toISOString()}`);
+        }
+      }
+      const final = delay === null;
+      await deliveries.updateDelivery(trx, delivery.id, {
+        status,
+        attempts: input.attemptNo,
+        next_attempt_at: final ? null : new Date(now() + delay!),
+        last_response_code: responseCode,
+        last_response_time_ms: res.durationMs,
+        last_error: errorMessage ?? (errorClass === 'http_status' ? `HTTP ${responseCode}` : null),
+        completed_at: final ? new Date(now()) : null,
+      });
+      return { status, nextDelayMs: delay, responseCode, errorClass };
     });
-    return { status, nextDelayMs: delay, responseCode, errorClass };
-  });
+  }
   for (const eventId of queued) {
     await deps.dispatchEvent?.(eventId).catch(() => {
       /* left undispatched: the reconciler starts it */

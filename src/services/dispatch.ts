@@ -58,9 +58,31 @@ export async function startDelivery(deps: DispatchDeps, spec: StartSpec): Promis
   }
 }
 
+const MARK_BATCH_MS = 20;
+const pendingMarks = new WeakMap<Db, Set<string>>();
+
+/**
+ * Marks a dispatched event soon, batched with the others of the next few milliseconds into one
+ * UPDATE. Losing a mark (crash, database error) only means the reconciler starts the event's
+ * workflows again, which workflow-id uniqueness makes harmless.
+ */
+function markDispatchedSoon(deps: DispatchDeps, eventId: string): void {
+  let batch = pendingMarks.get(deps.db);
+  if (!batch) {
+    const ids = new Set<string>();
+    batch = ids;
+    pendingMarks.set(deps.db, ids);
+    setTimeout(() => {
+      pendingMarks.delete(deps.db);
+      events.markDispatched(deps.db, [...ids]).catch((err) => deps.log.debug({ err }, 'could not mark events dispatched; the reconciler will'));
+    }, MARK_BATCH_MS).unref();
+  }
+  batch.add(eventId);
+}
+
 /**
  * Starts every delivery of an event, then marks it dispatched. The publisher passes the rows it
- * just inserted; the reconciler lets them be read back.
+ * just inserted (and the mark is batched); the reconciler lets them be read back.
  */
 export async function dispatchEvent(deps: DispatchDeps, eventId: string, known?: Pick<StartSpec, 'delivery' | 'webhook'>[]): Promise<void> {
   const specs =
@@ -73,7 +95,8 @@ export async function dispatchEvent(deps: DispatchDeps, eventId: string, known?:
         .select('d.id', 'd.event_id', 'd.webhook_id', 'd.workspace_id', 'd.event_type', 'd.workflow_id', 'w.name', 'w.url')
     ).map((r) => ({ delivery: r, webhook: { name: r.name, url: r.url } }));
   await Promise.all(specs.map((s) => startDelivery(deps, s)));
-  await events.markDispatched(deps.db, [eventId]);
+  if (known) markDispatchedSoon(deps, eventId);
+  else await events.markDispatched(deps.db, [eventId]);
 }
 
 /**

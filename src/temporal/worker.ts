@@ -80,7 +80,10 @@ export async function createWorker(opts: {
     workflowBundle: await workflowBundle(),
     activities: createActivities(opts.deps),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities ?? 200,
-    maxConcurrentWorkflowTaskExecutions: 100,
+    // A first attempt runs as a local activity inside its workflow task, which holds the task's
+    // slot while the HTTP request is out: as many slots as activity slots.
+    maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentActivities ?? 200,
+    maxConcurrentLocalActivityExecutions: opts.maxConcurrentActivities ?? 200,
     // A delivery sleeps for minutes to hours between attempts: keeping it in the sticky cache
     // buys nothing and costs ~100 KB of RSS each (measured), so the cache only needs to cover
     // deliveries in flight. An evicted workflow replays its short history on wake-up.

@@ -3,7 +3,6 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import * as deliveriesRepo from '../../db/repositories/deliveries';
 import * as repo from '../../db/repositories/events';
-import { listActiveWebhooks } from '../../db/repositories/webhooks';
 import { newId } from '../../domain/ids';
 import { EVENT_TYPE_RE, matchesSubscription } from '../../domain/subscription';
 import { dispatchEvent } from '../../services/dispatch';
@@ -46,25 +45,18 @@ async function eventOut(deps: ApiDeps, e: repo.EventRow): Promise<z.infer<typeof
 }
 
 /** The workspace's event-type catalog: the type's JSON Schema, and unknown types if enforced. */
-async function checkCatalog(deps: ApiDeps, workspaceId: string, type: string, data: unknown): Promise<void> {
-  const row = await deps.db('workspaces as w')
-    .leftJoin('event_types as et', function () {
-      this.on('et.workspace_id', '=', 'w.id').andOnVal('et.name', '=', type);
-    })
-    .where('w.id', workspaceId)
-    .first('w.enforce_event_catalog', 'et.name', 'et.schema');
-  if (!row) return;
-  if (!row.name && row.enforce_event_catalog) {
+function checkCatalog(ctx: repo.PublishContext, type: string, data: unknown): void {
+  if (!ctx.eventType && ctx.enforceCatalog) {
     throw invalid(`event type ${type} is not in this workspace's catalog (POST /v1/event-types)`, [{ path: 'body.type', message: 'unknown event type' }]);
   }
-  if (row.schema) {
-    const errors = validateData(row.schema, data);
+  if (ctx.eventType?.schema) {
+    const errors = validateData(ctx.eventType.schema, data);
     if (errors.length) throw invalid(`data does not match the schema of ${type}`, errors);
   }
 }
 
 /**
- * Stores the event and one delivery per subscribed active webhook in one transaction, then
+ * Stores the event and one delivery per subscribed active webhook in one statement, then
  * starts their workflows. If the process dies in between, the reconciler starts them.
  */
 export async function publishEvent(deps: ApiDeps, req: Request, res: Response) {
@@ -81,30 +73,31 @@ export async function publishEvent(deps: ApiDeps, req: Request, res: Response) {
     key = k.data;
   }
   const workspaceId = ws(req);
-  await checkCatalog(deps, workspaceId, body.type, body.data);
+  const ctx = await repo.loadPublishContext(deps.db, workspaceId, body.type);
+  if (!ctx) throw notFound('workspace', workspaceId);
+  checkCatalog(ctx, body.type, body.data);
   const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
-  const created = await deps.db.transaction(async (trx) => {
-    const event = await repo.insertEvent(trx, { id: newId('evt'), workspace_id: workspaceId, type: body.type, payload: body.data, idempotency_key: key, request_hash: hash });
-    if (!event) return null;
-    const hooks = (await listActiveWebhooks(trx, workspaceId)).filter((w) => matchesSubscription(w.events, body.type));
-    const specs = hooks.map((w) => ({
+  const eventId = newId('evt');
+  const specs = ctx.webhooks
+    .filter((w) => matchesSubscription(w.events, body.type))
+    .map((w) => ({
       delivery: {
         id: newId('dlv'),
         workspace_id: workspaceId,
-        event_id: event.id,
+        event_id: eventId,
         webhook_id: w.id,
         event_type: body.type,
-        is_test: false,
-        workflow_id: deliveryWorkflowId(event.id, w.id),
+        workflow_id: deliveryWorkflowId(eventId, w.id),
       },
       webhook: { name: w.name, url: w.url },
     }));
-    await deliveriesRepo.insertDeliveries(trx, specs.map((s) => s.delivery));
-    return { event, specs };
-  });
-
-  if (!created) {
+  const inserted = await repo.insertEventWithDeliveries(
+    deps.db,
+    { id: eventId, workspace_id: workspaceId, type: body.type, payload: body.data, idempotency_key: key, request_hash: hash },
+    specs.map((s) => s.delivery),
+  );
+  if (!inserted) {
     // Same key: the stored event, as it is now.
     const existing = (await repo.getEventByIdempotencyKey(deps.db, workspaceId, key!))!;
     if (existing.request_hash !== hash) {
@@ -113,7 +106,7 @@ export async function publishEvent(deps: ApiDeps, req: Request, res: Response) {
     res.status(202).set('Idempotent-Replayed', 'true').json(await eventOut(deps, existing));
     return;
   }
-  const { event, specs } = created;
+  const event = inserted;
   deps.metrics?.eventsPublished.inc();
   try {
     await dispatchEvent(deps.dispatch, event.id, specs);

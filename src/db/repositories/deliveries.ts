@@ -1,4 +1,6 @@
 import type { Db } from '../knex';
+import type { EventRow } from './events';
+import type { WebhookRow } from './webhooks';
 import type { DeliveryStatus, AttemptTrigger } from '../../../workflows/definitions';
 
 export interface DeliveryRow {
@@ -79,4 +81,90 @@ export async function insertAttempt(db: Db, row: AttemptRow): Promise<boolean> {
 
 export async function updateDelivery(db: Db, id: string, patch: Partial<DeliveryRow>): Promise<void> {
   await db('deliveries').where({ id }).update({ ...patch, updated_at: db.fn.now() });
+}
+
+const DELIVERY_COLUMNS = ['id', 'workspace_id', 'event_id', 'webhook_id', 'event_type', 'status', 'attempts', 'next_attempt_at', 'last_response_code', 'last_response_time_ms', 'last_error', 'is_test', 'workflow_id', 'created_at', 'updated_at', 'completed_at'] as const;
+const EVENT_COLUMNS = ['id', 'workspace_id', 'type', 'payload', 'idempotency_key', 'request_hash', 'created_at', 'dispatched_at'] as const;
+
+/** What one attempt needs, read in one round trip. `webhook`/`event` are null when their row is gone. */
+export interface AttemptContext {
+  delivery: DeliveryRow;
+  /** The attempt with this number, when it was already recorded (a re-run). */
+  recorded: Pick<AttemptRow, 'response_code' | 'error_class'> | null;
+  webhook: WebhookRow | null;
+  event: EventRow | null;
+}
+
+function prefixed<T>(row: Record<string, unknown>, prefix: string, columns: readonly string[]): T {
+  return Object.fromEntries(columns.map((c) => [c, row[`${prefix}${c}`]])) as T;
+}
+
+export async function loadAttemptContext(db: Db, deliveryId: string, attemptNo: number): Promise<AttemptContext | undefined> {
+  const row: Record<string, unknown> | undefined = await db('deliveries as d')
+    .leftJoin('webhooks as w', 'w.id', 'd.webhook_id')
+    .leftJoin('events as e', 'e.id', 'd.event_id')
+    .leftJoin('delivery_attempts as a', function () {
+      this.on('a.delivery_id', '=', 'd.id').andOnVal('a.attempt_no', '=', attemptNo);
+    })
+    .where('d.id', deliveryId)
+    .first([
+      'w.*',
+      ...DELIVERY_COLUMNS.map((c) => `d.${c} as d__${c}`),
+      ...EVENT_COLUMNS.map((c) => `e.${c} as e__${c}`),
+      'a.id as a__id',
+      'a.response_code as a__response_code',
+      'a.error_class as a__error_class',
+    ]);
+  if (!row) return undefined;
+  const webhook = Object.fromEntries(Object.entries(row).filter(([k]) => !/^[dea]__/.test(k))) as unknown as WebhookRow;
+  return {
+    delivery: prefixed<DeliveryRow>(row, 'd__', DELIVERY_COLUMNS),
+    recorded: row.a__id ? { response_code: row.a__response_code as number | null, error_class: row.a__error_class as string | null } : null,
+    webhook: webhook.id ? webhook : null,
+    event: row.e__id ? prefixed<EventRow>(row, 'e__', EVENT_COLUMNS) : null,
+  };
+}
+
+/**
+ * A successful attempt in one statement (the common case, so one round trip): records the
+ * attempt (idempotent on its number), finishes the delivery, and resets a failure streak that
+ * never notified. `inserted` false: this attempt was already recorded and nothing changed.
+ * `notifiedStreak`: the endpoint has a notified streak, which the caller ends with
+ * `recordSuccess` (one `endpoint.recovered`).
+ */
+export async function recordSuccessfulAttempt(
+  db: Db,
+  attempt: AttemptRow,
+  delivery: Pick<DeliveryRow, 'last_response_code' | 'last_response_time_ms'> & { completed_at: Date },
+  streakWebhookId: string | null,
+): Promise<{ inserted: boolean; notifiedStreak: boolean }> {
+  const result = await db.raw(
+    `WITH a AS (
+       INSERT INTO delivery_attempts (id, delivery_id, attempt_no, started_at, duration_ms, response_code, response_body, error_class, error_message, trigger)
+       VALUES (:id, :delivery_id, :attempt_no, :started_at, :duration_ms, :response_code, :response_body, NULL, NULL, :trigger)
+       ON CONFLICT (delivery_id, attempt_no) DO NOTHING
+       RETURNING id
+     ), d AS (
+       UPDATE deliveries SET status = 'success', attempts = :attempt_no, next_attempt_at = NULL, last_response_code = :last_response_code,
+              last_response_time_ms = :last_response_time_ms, last_error = NULL, completed_at = :completed_at, updated_at = now()
+        WHERE id = :delivery_id AND EXISTS (SELECT 1 FROM a)
+        RETURNING id
+     ), w AS (
+       UPDATE webhooks SET consecutive_failures = 0, failing_since = NULL
+        WHERE id = :webhook_id AND consecutive_failures > 0 AND NOT failing_notified AND EXISTS (SELECT 1 FROM a)
+        RETURNING id
+     )
+     SELECT EXISTS (SELECT 1 FROM a) AS inserted,
+            EXISTS (SELECT 1 FROM webhooks WHERE id = :webhook_id AND failing_notified) AS notified`,
+    {
+      ...attempt,
+      trigger: attempt.trigger,
+      last_response_code: delivery.last_response_code,
+      last_response_time_ms: delivery.last_response_time_ms,
+      completed_at: delivery.completed_at,
+      webhook_id: streakWebhookId,
+    },
+  );
+  const row = result.rows[0] as { inserted: boolean; notified: boolean };
+  return { inserted: row.inserted, notifiedStreak: row.inserted && row.notified };
 }

@@ -47,3 +47,64 @@ export async function listUndispatched(db: Db, olderThanS: number, limit = 500):
     .limit(limit)
     .select('id', 'workspace_id');
 }
+
+/** What publishing an event needs of its workspace, in one round trip. */
+export interface PublishContext {
+  enforceCatalog: boolean;
+  /** The catalog entry of this type, if any. */
+  eventType: { name: string; schema: Record<string, unknown> | null } | null;
+  /** Active webhooks; the caller filters them by subscription pattern. */
+  webhooks: { id: string; events: string[]; name: string; url: string }[];
+}
+
+export async function loadPublishContext(db: Db, workspaceId: string, type: string): Promise<PublishContext | undefined> {
+  const result = await db.raw(
+    `SELECT w.enforce_event_catalog, et.name AS et_name, et.schema AS et_schema,
+            COALESCE((SELECT json_agg(json_build_object('id', h.id, 'events', h.events, 'name', h.name, 'url', h.url) ORDER BY h.id)
+                        FROM webhooks h
+                       WHERE h.workspace_id = w.id AND h.status = 'active' AND NOT h.is_system AND h.deleted_at IS NULL), '[]') AS webhooks
+       FROM workspaces w
+       LEFT JOIN event_types et ON et.workspace_id = w.id AND et.name = ?
+      WHERE w.id = ?`,
+    [type, workspaceId],
+  );
+  const row = result.rows[0];
+  if (!row) return undefined;
+  return {
+    enforceCatalog: row.enforce_event_catalog,
+    eventType: row.et_name ? { name: row.et_name, schema: row.et_schema } : null,
+    webhooks: row.webhooks,
+  };
+}
+
+export type NewDelivery = { id: string; webhook_id: string; workflow_id: string };
+
+/**
+ * The event and its deliveries in one statement (atomic, one round trip). Undefined when the
+ * workspace already has an event with this idempotency key: nothing is inserted then.
+ */
+export async function insertEventWithDeliveries(
+  db: Db,
+  row: Omit<EventRow, 'created_at' | 'dispatched_at'>,
+  deliveries: NewDelivery[],
+): Promise<EventRow | undefined> {
+  const result = await db.raw(
+    `WITH e AS (
+       INSERT INTO events (id, workspace_id, type, payload, idempotency_key, request_hash)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
+       RETURNING *
+     ), d AS (
+       INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, is_test, workflow_id)
+       SELECT x.id, e.workspace_id, e.id, x.webhook_id, e.type, false, x.workflow_id
+         FROM e, json_to_recordset(?) AS x(id text, webhook_id text, workflow_id text)
+       RETURNING id
+     )
+     SELECT e.*, (SELECT count(*) FROM d) AS delivery_count FROM e`,
+    [row.id, row.workspace_id, row.type, JSON.stringify(row.payload), row.idempotency_key, row.request_hash, JSON.stringify(deliveries)],
+  );
+  const created = result.rows[0];
+  if (!created) return undefined;
+  delete created.delivery_count;
+  return created as EventRow;
+}
