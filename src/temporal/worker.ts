@@ -1,6 +1,8 @@
 import { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogLevel, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkflowBundle } from '@temporalio/worker';
+import crypto from 'node:crypto';
 import path from 'node:path';
+import { Worker as WorkerThread } from 'node:worker_threads';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { SA } from '../../workflows/definitions';
 
@@ -11,16 +13,68 @@ export const workflowsPath = ['index.ts', 'index.js']
   .map((f) => path.resolve(__dirname, '..', '..', 'workflows', f))
   .find((p) => fs.existsSync(p))!;
 
-let bundleCache: Promise<WorkflowBundleWithSourceMap> | null = null;
+let bundleCache: Promise<WorkflowBundle> | null = null;
 
-/** Bundles the workflow code once per process (webpack; takes a few seconds). */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundleCache ??= bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+/**
+ * The workflow code, bundled once per process. Bundling (webpack) runs in a worker thread, so
+ * its ~90 MB of memory is returned when the thread ends instead of staying in this process,
+ * and the result is cached on disk (node_modules/.cache/hookflow), keyed by the workflow
+ * sources and the SDK version, so later starts skip it.
+ */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundleCache ??= cachedBundle();
   return bundleCache;
 }
 
-const noop = () => {};
-const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
+const cacheDir = path.resolve(require.resolve('@temporalio/worker/package.json'), '..', '..', '..', '.cache', 'hookflow');
+
+function bundleKey(): string {
+  const hash = crypto.createHash('sha256');
+  const dir = path.dirname(workflowsPath);
+  for (const f of fs.readdirSync(dir).sort()) {
+    if (/\.(ts|js)$/.test(f)) hash.update(f).update(fs.readFileSync(path.join(dir, f)));
+  }
+  hash.update(JSON.parse(fs.readFileSync(require.resolve('@temporalio/workflow/package.json'), 'utf8')).version);
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function cachedBundle(): Promise<WorkflowBundle> {
+  const file = path.join(cacheDir, `workflows-${bundleKey()}.js`);
+  try {
+    return { code: await fs.promises.readFile(file, 'utf8') };
+  } catch {
+    /* not cached yet */
+  }
+  const code = await bundleInThread();
+  try {
+    await fs.promises.mkdir(cacheDir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await fs.promises.writeFile(tmp, code);
+    await fs.promises.rename(tmp, file);
+  } catch {
+    /* a read-only install bundles at every start */
+  }
+  return { code };
+}
+
+function bundleInThread(): Promise<string> {
+  const bundler = path.join(path.dirname(require.resolve('@temporalio/worker/package.json')), 'lib', 'workflow', 'bundler.js');
+  const script = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { bundleWorkflowCode } = require(workerData.bundler);
+    const noop = () => {};
+    const logger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
+    bundleWorkflowCode({ workflowsPath: workerData.workflowsPath, logger }).then(
+      (b) => parentPort.postMessage({ code: b.code }),
+      (err) => parentPort.postMessage({ error: String(err && err.stack || err) }),
+    );`;
+  return new Promise((resolve, reject) => {
+    const thread = new WorkerThread(script, { eval: true, workerData: { bundler, workflowsPath } });
+    thread.once('message', (m: { code?: string; error?: string }) => (m.code !== undefined ? resolve(m.code) : reject(new Error(`bundling the workflow code failed: ${m.error}`))));
+    thread.once('error', reject);
+    thread.once('exit', (code) => reject(new Error(`the workflow bundler thread exited (${code})`)));
+  });
+}
 
 let runtimeInstalled = false;
 
@@ -85,9 +139,10 @@ export async function createWorker(opts: {
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentActivities ?? 200,
     maxConcurrentLocalActivityExecutions: opts.maxConcurrentActivities ?? 200,
     // A delivery sleeps for minutes to hours between attempts: keeping it in the sticky cache
-    // buys nothing and costs ~100 KB of RSS each (measured), so the cache only needs to cover
-    // deliveries in flight. An evicted workflow replays its short history on wake-up.
-    maxCachedWorkflows: 500,
+    // buys nothing and costs ~100 KB of RSS each (measured), so the cache only covers the
+    // deliveries in flight (one per workflow-task slot). An evicted delivery replays its short
+    // history when its timer fires.
+    maxCachedWorkflows: opts.maxConcurrentActivities ?? 200,
     // Give in-flight HTTP attempts time to finish on SIGTERM.
     shutdownGraceTime: '20s',
   });
