@@ -33,10 +33,12 @@ afterAll(async () => {
 describe('Temporal Web UI', () => {
   it('finds a delivery by WebhookId and shows its summary', async () => {
     const c = api(stack.url, (await givenWorkspace(stack.db)).key);
-    const receiver = await givenReceiver();
-    const wh = (await c.post('/v1/webhooks', { url: receiver.url, events: ['*'], name: 'billing app' })).body;
+    // The first attempt fails, so the timeline shows it (a local activity), the retry timer and
+    // the second attempt (a regular activity with its summary).
+    const receiver = await givenReceiver({ replies: [500, 200] });
+    const wh = (await c.post('/v1/webhooks', { url: receiver.url, events: ['*'], name: 'billing app', retry_policy: { schedule: ['1s'] } })).body;
     const ev = (await c.post('/v1/events', { type: 'invoice.created', data: { amount: 42 } })).body;
-    await receiver.waitFor(1);
+    await receiver.waitFor(2);
     const workflowId = `delivery:${ev.id}:${wh.id}`;
     await eventually(async () => {
       for await (const w of stack.client.workflow.list({ query: `WebhookId = '${wh.id}'` })) return w.workflowId === workflowId;
@@ -52,8 +54,8 @@ describe('Temporal Web UI', () => {
     await page.screenshot({ path: path.join(root, 'docs', 'img', 'web-ui-deliveries.png') });
 
     await page.getByRole('link', { name: workflowId }).first().click();
-    // Each attempt activity carries a summary on the timeline...
-    await page.getByText('attempt 1 (scheduled)').first().waitFor({ timeout: 30_000 });
+    // Each retry's activity carries a summary on the timeline...
+    await page.getByText('attempt 2 (scheduled)').first().waitFor({ timeout: 30_000 });
     await page.screenshot({ path: path.join(root, 'docs', 'img', 'web-ui-delivery.png') });
     // ...and the workflow its readable summary (event type → webhook name (host)).
     await page.getByText('User Metadata').first().click();
