@@ -27,8 +27,9 @@ RUN npm run build \
 # ---- runtime: production dependencies + dist/ ----------------------------------------------
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
-# MALLOC_ARENA_MAX=2: fewer glibc malloc arenas for the Temporal SDK's threads, ~40 MB less
-# worker RSS in docs/benchmarks.md.
+# MALLOC_ARENA_MAX=2 (and --max-semi-space-size=2 below): fewer glibc malloc arenas for the
+# Temporal SDK's threads and a small V8 young generation, as `npm start` runs; see
+# docs/benchmarks.md for the memory they save.
 ENV NODE_ENV=production \
     HOOKFLOW_SKIP_TOOLS=1 \
     MALLOC_ARENA_MAX=2
@@ -47,5 +48,5 @@ RUN node -e "require('./dist/src/temporal/worker.js').workflowBundle().then(() =
 RUN mkdir -p /app/.hookflow && chown node:node /app/.hookflow
 USER node
 EXPOSE 3000
-ENTRYPOINT ["node", "dist/src/cli.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "dist/src/cli.js"]
 CMD ["api"]
