@@ -41,7 +41,9 @@ export const DeliveryOut = DeliveryListItem.extend({
   attempt_log: z.array(AttemptOut),
 });
 
-export const toDeliveryListItem = (d: DeliveryRow): z.infer<typeof DeliveryListItem> => ({
+export const toDeliveryListItem = (
+  d: Pick<DeliveryRow, 'id' | 'event_type' | 'created_at' | 'status' | 'last_response_code' | 'last_response_time_ms'>,
+): z.infer<typeof DeliveryListItem> => ({
   id: d.id,
   event: d.event_type,
   timestamp: d.created_at.toISOString(),

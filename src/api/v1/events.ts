@@ -33,8 +33,9 @@ export const EventOut = z.object({
 const IdempotencyKey = z.string().min(1).max(255).describe('Idempotency-Key');
 const IdParams = z.object({ id: z.string().regex(/^evt_[0-9a-z]{26}$/, 'not an event id') });
 
-async function eventOut(deps: ApiDeps, e: repo.EventRow): Promise<z.infer<typeof EventOut>> {
-  const ds = await deliveriesRepo.listDeliveriesOfEvent(deps.db, e.id);
+type EventDelivery = Parameters<typeof toDeliveryListItem>[0] & { webhook_id: string };
+
+function toEventOut(e: repo.EventRow, ds: EventDelivery[]): z.infer<typeof EventOut> {
   return {
     id: e.id,
     type: e.type,
@@ -42,6 +43,10 @@ async function eventOut(deps: ApiDeps, e: repo.EventRow): Promise<z.infer<typeof
     created_at: e.created_at.toISOString(),
     deliveries: ds.map((d) => ({ ...toDeliveryListItem(d), webhook_id: d.webhook_id })),
   };
+}
+
+async function eventOut(deps: ApiDeps, e: repo.EventRow): Promise<z.infer<typeof EventOut>> {
+  return toEventOut(e, await deliveriesRepo.listDeliveriesOfEvent(deps.db, e.id));
 }
 
 /** The workspace's event-type catalog: the type's JSON Schema, and unknown types if enforced. */
@@ -92,12 +97,12 @@ export async function publishEvent(deps: ApiDeps, req: Request, res: Response) {
       },
       webhook: { name: w.name, url: w.url },
     }));
-  const inserted = await repo.insertEventWithDeliveries(
+  const event = await repo.insertEventWithDeliveries(
     deps.db,
     { id: eventId, workspace_id: workspaceId, type: body.type, payload: body.data, idempotency_key: key, request_hash: hash },
     specs.map((s) => s.delivery),
   );
-  if (!inserted) {
+  if (!event) {
     // Same key: the stored event, as it is now.
     const existing = (await repo.getEventByIdempotencyKey(deps.db, workspaceId, key!))!;
     if (existing.request_hash !== hash) {
@@ -106,7 +111,6 @@ export async function publishEvent(deps: ApiDeps, req: Request, res: Response) {
     res.status(202).set('Idempotent-Replayed', 'true').json(await eventOut(deps, existing));
     return;
   }
-  const event = inserted;
   deps.metrics?.eventsPublished.inc();
   try {
     await dispatchEvent(deps.dispatch, event.id, specs);
@@ -114,25 +118,10 @@ export async function publishEvent(deps: ApiDeps, req: Request, res: Response) {
     // Accepted all the same: the reconciler dispatches it once Temporal answers again.
     deps.log.warn({ err, eventId: event.id }, 'could not start deliveries now; the reconciler will retry');
   }
-  // 202 Accepted: the deliveries as created (their progress is at GET /v1/deliveries/:id).
-  res
-    .status(202)
-    .location(`/v1/events/${event.id}`)
-    .json({
-      id: event.id,
-      type: event.type,
-      data: event.payload as Record<string, unknown>,
-      created_at: event.created_at.toISOString(),
-      deliveries: specs.map(({ delivery: d }) => ({
-        id: d.id,
-        event: d.event_type,
-        timestamp: event.created_at.toISOString(),
-        status: 'pending' as const,
-        response_code: null,
-        response_time_ms: null,
-        webhook_id: d.webhook_id,
-      })),
-    } satisfies z.infer<typeof EventOut>);
+  // 202 Accepted: the deliveries as created, in the same statement as the event (their progress
+  // is at GET /v1/deliveries/:id).
+  const created = specs.map(({ delivery: d }) => ({ ...d, created_at: event.created_at, status: 'pending' as const, last_response_code: null, last_response_time_ms: null }));
+  res.status(202).location(`/v1/events/${event.id}`).json(toEventOut(event, created));
 }
 
 export async function getEvent(deps: ApiDeps, req: Request, res: Response) {

@@ -158,7 +158,6 @@ export async function recordSuccessfulAttempt(
             EXISTS (SELECT 1 FROM webhooks WHERE id = :webhook_id AND failing_notified) AS notified`,
     {
       ...attempt,
-      trigger: attempt.trigger,
       last_response_code: delivery.last_response_code,
       last_response_time_ms: delivery.last_response_time_ms,
       completed_at: delivery.completed_at,

@@ -100,11 +100,9 @@ export async function insertEventWithDeliveries(
          FROM e, json_to_recordset(?) AS x(id text, webhook_id text, workflow_id text)
        RETURNING id
      )
-     SELECT e.*, (SELECT count(*) FROM d) AS delivery_count FROM e`,
+     SELECT * FROM e`,
     [row.id, row.workspace_id, row.type, JSON.stringify(row.payload), row.idempotency_key, row.request_hash, JSON.stringify(deliveries)],
   );
-  const created = result.rows[0];
-  if (!created) return undefined;
-  delete created.delivery_count;
-  return created as EventRow;
+  // The deliveries' INSERT runs whether or not the final SELECT reads it (data-modifying CTE).
+  return result.rows[0] as EventRow | undefined;
 }
