@@ -98,6 +98,20 @@ describe('operator and user control', () => {
     await receiver.close();
   });
 
+  it('cancel of a delivery whose row is already final is 409 while its run has not closed yet', async () => {
+    // The window between an attempt recording `success` and its run closing, held open: the row
+    // says success while the workflow still runs (here: asleep on its retry timer).
+    const { c, receiver, deliveryId, workflowId } = await givenWaitingDelivery([500]);
+    await stack.db('deliveries').where({ id: deliveryId }).update({ status: 'success' });
+    expect((await stack.client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
+    const r = await c.post(`/v1/deliveries/${deliveryId}/cancel`);
+    expect(r.status).toBe(409);
+    expect(r.body.detail).toContain('already success');
+    expect((await stack.client.workflow.getHandle(workflowId).query(statusQuery)).status).toBe('retrying');
+    await stack.client.workflow.getHandle(workflowId).terminate('test done');
+    await receiver.close();
+  });
+
   it('every temporal CLI command in docs/operations.md works against a real server', async () => {
     const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/operations.md'), 'utf8');
     const commands = [...doc.matchAll(/```sh\n(temporal [^\n]+)\n```/g)].map((m) => m[1]);
