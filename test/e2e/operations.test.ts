@@ -7,7 +7,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { resolveTemporalCli } from '../../src/temporal/binaries';
 import { statusQuery } from '../../workflows/definitions';
 import { givenReceiver } from '../helpers/receiver';
-import { api, eventually, givenWorkspace, useStack } from '../helpers/stack';
+import { api, givenWorkspace, useStack } from '../helpers/stack';
+import { eventually } from '../helpers/wait';
 
 const run = promisify(execFile);
 const stack = useStack();
@@ -44,7 +45,7 @@ describe('operator and user control', () => {
   });
 
   it('sends notifications to the workspace notification URL as signed webhooks, never about themselves', async () => {
-    const { key } = await givenWorkspace(stack.db);
+    const { key, workspaceId } = await givenWorkspace(stack.db);
     const c = api(stack.url, key);
     const notified = await givenReceiver({ replies: [500] });
     const settings = await c.patch('/v1/workspace', { notification_url: notified.url, notification_kinds: ['endpoint.failing'] });
@@ -53,14 +54,20 @@ describe('operator and user control', () => {
     expect((await c.get('/v1/workspace/notification-secret')).body.secret).toBe(settings.body.notification_secret);
     expect((await c.get('/v1/webhooks')).body.data).toEqual([]); // the system webhook stays hidden
 
+    // The notification endpoint is one failure short of a failing streak, so if its own failures
+    // counted, the 500 below would cross the threshold and notify about itself.
+    const sys = await stack.db('webhooks').where({ workspace_id: workspaceId, is_system: true }).first();
+    await stack.db('webhooks').where({ id: sys.id }).update({ consecutive_failures: sys.retry_policy.notify_after_consecutive_failures - 1 });
+
     const receiver = await givenReceiver({ replies: [500] });
     const wh = (await c.post('/v1/webhooks', { url: receiver.url, events: ['*'], retry_policy: { schedule: ['1h'] } })).body;
     for (let i = 0; i < 3; i++) await c.post('/v1/events', { type: 'a.b', data: { i } });
     const [n] = await notified.waitFor(1);
     new Webhook(settings.body.notification_secret).verify(n.body, n.headers as Record<string, string>);
     expect(JSON.parse(n.body)).toMatchObject({ type: 'endpoint.failing', data: { webhook_id: wh.id, consecutive_failures: 3 } });
-    // The notification endpoint answered 500: that failure creates no notification of its own.
-    await new Promise((r) => setTimeout(r, 500));
+    // The notification endpoint answered 500: once that attempt is recorded (the same transaction
+    // that would store a notification), it has created no notification of its own.
+    await eventually(async () => (await stack.db('delivery_attempts').join('deliveries', 'deliveries.id', 'delivery_attempts.delivery_id').where({ 'deliveries.webhook_id': sys.id }).first()) ?? null, 15_000, 'the notification attempt row');
     const kinds = (await c.get('/v1/notifications')).body.data.map((x: { kind: string; webhook_id: string }) => [x.kind, x.webhook_id]);
     expect(kinds).toEqual([['endpoint.failing', wh.id]]);
     await Promise.all([notified.close(), receiver.close()]);

@@ -2,11 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/db/embedded';
+import { deliveryWorkflowId } from '../../workflows/definitions';
 import { givenReceiver } from '../helpers/receiver';
-import { api, eventually } from '../helpers/stack';
+import { api } from '../helpers/stack';
+import { eventually, workflowClosed } from '../helpers/wait';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -144,7 +147,7 @@ describe('quick start (`hookflow start` on a fresh data dir)', () => {
     try {
       const first = await startHookflow(env);
       const c = api(first.apiUrl, first.key);
-      await c.post('/v1/webhooks', { url: receiver.url, events: ['*'] });
+      const wh = (await c.post('/v1/webhooks', { url: receiver.url, events: ['*'] })).body;
       const ev = (await c.post('/v1/events', { type: 'a.b', data: {} })).body;
       await receiver.waitFor(1); // the attempt is in flight: the receiver answers in 3 s
       await stopAndCheckNoOrphans(first);
@@ -156,7 +159,14 @@ describe('quick start (`hookflow start` on a fresh data dir)', () => {
           return r.status === 'success' ? r : null;
         }, 20_000, 'the delivery to be recorded');
         expect(d.attempt_log).toHaveLength(1);
-        await new Promise((r) => setTimeout(r, 1000));
+        // Once the workflow has closed no attempt can run any more: only then count the requests.
+        const connection = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_DEV_PORT}` });
+        try {
+          const closed = await workflowClosed(new Client({ connection }), deliveryWorkflowId(ev.id, wh.id));
+          expect(closed.status).toBe('COMPLETED');
+        } finally {
+          await connection.close();
+        }
         expect(receiver.requests).toHaveLength(1);
       } finally {
         await stopAndCheckNoOrphans(second);

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../src/db/embedded';
-import { api, eventually, givenWorkspace, useStack } from '../helpers/stack';
+import { api, givenWorkspace, useStack } from '../helpers/stack';
+import { eventually } from '../helpers/wait';
 
 const root = path.resolve(__dirname, '..', '..');
 const sh = promisify(exec);

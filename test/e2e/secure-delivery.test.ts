@@ -8,7 +8,8 @@ import { newId } from '../../src/domain/ids';
 import { PROFILES } from '../../src/domain/profiles';
 import { generateSecret } from '../../src/signing/sign';
 import { givenReceiver, type Received } from '../helpers/receiver';
-import { api, eventually, givenStack, givenWorkspace, useStack } from '../helpers/stack';
+import { api, givenStack, givenWorkspace, useStack } from '../helpers/stack';
+import { eventually } from '../helpers/wait';
 
 const stack = useStack({ HOOKFLOW_SECRET_ROTATION_OVERLAP_S: '3' });
 
@@ -52,7 +53,8 @@ describe('secrets', () => {
     expect(verifies(wh.secret, during)).toBe(true);
     expect(verifies(rotated.secret, during)).toBe(true);
 
-    await new Promise((r) => setTimeout(r, 3200));
+    // The API says the overlap has ended (same clock as the signer), not a guess at how long it takes.
+    await eventually(async () => (await c.get(`/v1/webhooks/${wh.id}/secret`)).body.previous_secret_expires_at === null, 15_000, 'the overlap to end');
     await c.post('/v1/events', { type: 'a.b', data: { n: 2 } });
     const after = (await receiver.waitFor(2))[1];
     expect(verifies(wh.secret, after)).toBe(false);

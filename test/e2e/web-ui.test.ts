@@ -6,7 +6,8 @@ import { freePort } from '../../src/db/embedded';
 import { resolveTemporalCli } from '../../src/temporal/binaries';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { givenReceiver } from '../helpers/receiver';
-import { api, eventually, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
+import { api, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
+import { eventually } from '../helpers/wait';
 
 // Debian's chromium (`apt-get install chromium`; .ci/run installs it).
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));

@@ -108,17 +108,6 @@ export function api(base: string, key: string | null) {
   };
 }
 
-/** Polls `fn` until it returns a truthy value. */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /**
  * A stack for the whole test file: started before its tests, stopped after them. The returned
  * object is filled in by `beforeAll`, so tests use it directly.

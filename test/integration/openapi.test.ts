@@ -2,7 +2,8 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { givenReceiver, type Receiver } from '../helpers/receiver';
-import { api, eventually, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
+import { api, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
+import { eventually } from '../helpers/wait';
 
 let stack: Stack;
 let receiver: Receiver;

@@ -5,7 +5,8 @@ import { newId } from '../../src/domain/ids';
 import { startReconciler } from '../../src/services/dispatch';
 import { deliveryWorkflowId } from '../../workflows/definitions';
 import { givenReceiver } from '../helpers/receiver';
-import { api, eventually, givenWorkspace, useStack } from '../helpers/stack';
+import { api, givenWorkspace, useStack } from '../helpers/stack';
+import { eventually, workflowClosed } from '../helpers/wait';
 
 const stack = useStack();
 
@@ -26,10 +27,14 @@ describe('reconciler', () => {
     try {
       await receiver.waitFor(1);
       await eventually(async () => (await getEvent(stack.db, workspaceId, eventId))?.dispatched_at);
-      // A second pass (e.g. another replica racing) starts nothing new.
+      const workflowId = deliveryWorkflowId(eventId, wh.body.id);
+      const done = await workflowClosed(stack.client, workflowId);
+      expect(done.status).toBe('COMPLETED');
+      // A second pass (e.g. another replica racing) starts nothing new. runOnce returns after
+      // its start calls answered, so a new run would exist by now under the same workflow id.
       await stack.db('events').where({ id: eventId }).update({ dispatched_at: null });
-      await reconciler.runOnce();
-      await new Promise((r) => setTimeout(r, 1000));
+      expect(await reconciler.runOnce()).toBe(1);
+      expect(await workflowClosed(stack.client, workflowId)).toEqual(done);
       expect(receiver.requests).toHaveLength(1);
     } finally {
       await reconciler.stop();

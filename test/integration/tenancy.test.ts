@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { givenReceiver, type Receiver } from '../helpers/receiver';
-import { api, eventually, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
+import { api, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
+import { eventually } from '../helpers/wait';
 
 let stack: Stack;
 let receiver: Receiver;

@@ -66,6 +66,14 @@ describe('loadConfig: parsed values', () => {
     expect((loadConfig(env) as Record<string, unknown>)[name]).toStrictEqual(expected);
   });
 
+  it('treats empty variables as unset', () => {
+    const c = loadConfig({ PORT: '', HOOKFLOW_EAGER: '', HOOKFLOW_MAX_WEBHOOKS: ' ', HOOKFLOW_ENCRYPTION_KEY: '' });
+    expect(c.PORT).toBe(3000);
+    expect(c.HOOKFLOW_EAGER).toBe(true);
+    expect(c.HOOKFLOW_MAX_WEBHOOKS).toBe(25);
+    expect(c.HOOKFLOW_ENCRYPTION_KEY).toBeUndefined();
+  });
+
   it('resolves HOOKFLOW_DATA_DIR into dataDir', () => {
     expect(loadConfig({ HOOKFLOW_DATA_DIR: '/var/lib/hookflow' }).dataDir).toBe('/var/lib/hookflow');
     expect(loadConfig({ HOOKFLOW_DATA_DIR: 'rel/dir' }).dataDir).toBe(path.resolve('rel/dir'));

@@ -128,6 +128,11 @@ describe('nextDelay: Retry-After', () => {
   it('a Retry-After does not resurrect exhausted attempts', () => {
     expect(nextDelay(p, 4, 4, 10 * M)).toBeNull();
   });
+
+  it('a longer Retry-After never shortens a jittered delay', () => {
+    const jittered = policy([100 * S], 0.5);
+    expect(nextDelay(jittered, 5, 1, 200 * S, () => 0.999)).toBe(nextDelay(jittered, 5, 1, null, () => 0.999));
+  });
 });
 
 describe('parseRetryAfter', () => {
@@ -146,9 +151,18 @@ describe('parseRetryAfter', () => {
     ['empty', '', null],
     ['whitespace only', '   ', null],
     ['absent', undefined, null],
+    ['words then a year', 'x 2099', null],
+    ['negative seconds', '-5', null],
+    ['a weekday alone', 'Tuesday', null],
+    ['an ISO date (not an HTTP date)', '2099-01-01', null],
   ];
   it.each(table)('%s (%j) → %s ms', (_label, value, expected) => {
     expect(parseRetryAfter(value, now)).toBe(expected);
+  });
+
+  it('reads an IMF-fixdate Retry-After (the RFC 9110 example)', () => {
+    const at = Date.parse('Sun, 06 Nov 1994 08:49:37 GMT');
+    expect(parseRetryAfter('Sun, 06 Nov 1994 08:51:37 GMT', at)).toBe(120_000);
   });
 });
 

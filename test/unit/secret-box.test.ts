@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { SecretBox } from '../../src/signing/secret-box';
 
 const newKey = () => randomBytes(32).toString('base64');
@@ -82,6 +82,15 @@ describe('SecretBox', () => {
     ['32 characters of hex (16 bytes)', randomBytes(16).toString('hex')],
   ])('the constructor rejects a key of %s', (_label, key) => {
     expect(() => new SecretBox(key)).toThrow(/HOOKFLOW_ENCRYPTION_KEY must be 32 bytes/);
+  });
+
+  it('refuses a truncated GCM tag', () => {
+    const key = randomBytes(32);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    const ct = Buffer.concat([cipher.update('secret'), cipher.final()]);
+    const short = ['v1', iv, cipher.getAuthTag().subarray(0, 4), ct].map((x) => (typeof x === 'string' ? x : x.toString('base64url'))).join('.');
+    expect(() => new SecretBox(key.toString('base64')).decrypt(short)).toThrow(/HOOKFLOW_ENCRYPTION_KEY/);
   });
 
   it('the constructor accepts a base64 key of exactly 32 bytes', () => {
