@@ -23,6 +23,10 @@ describe('classifyAddress', () => {
     ['64:ff9b::10.0.0.1', 'private'], ['64:ff9b::8.8.8.8', null],
     ['2002:c0a8:0101::1', 'private'], ['2002:0808:0808::1', null], // 6to4 of 192.168.1.1 / 8.8.8.8
     ['2001:0:4136:e378:8000:63bf:f5ff:fffe', 'private'], // Teredo, client 10.0.0.1 (inverted)
+    ['2001:0:a00:1::', 'private'], // Teredo, server 10.0.0.1
+    ['2002:7f00:1::1', 'loopback'], ['64:ff9b:1::a00:1', 'reserved'], // 6to4 of 127.0.0.1; local-use NAT64
+    ['::ffff:0:7f00:1', 'reserved'], ['5f00::1', 'reserved'], // IPv4-translated; SRv6 SIDs
+    ['192.175.48.1', null], // AS112 anycast: public
     ['2001:4860:4860::8888', null], ['2606:4700:4700::1111', null],
     ['not-an-ip', 'invalid'], ['', 'invalid'],
   ];
@@ -67,12 +71,14 @@ describe('normalizeHost', () => {
     ['example.com', { kind: 'name', name: 'example.com' }],
     ['Example.COM.', { kind: 'name', name: 'example.com' }],
     ['1.2.3.example', { kind: 'name', name: '1.2.3.example' }],
+    ['%31%32%37.0.0.1', { kind: 'ip', ip: '127.0.0.1' }],
+    ['::1', { kind: 'ip', ip: '::1' }],
   ];
   it.each(table)('%s', (host, expected) => {
     expect(normalizeHost(host)).toEqual(expected);
   });
 
-  it.each(['256.0.0.1', '1.2.3.4.5', '08.0.0.1', '4294967296', '[::1', '[1:2]', 'a.b.0x'])('rejects %s', (host) => {
+  it.each(['256.0.0.1', '1.2.3.4.5', '08.0.0.1', '4294967296', '[::1', '[1:2]', 'a.b.0x', '', '127.0.0.1:80', 'a@127.0.0.1', '127.0.0.1/x', 'a?b', '[fe80::1%eth0]'])('rejects %s', (host) => {
     expect(() => normalizeHost(host)).toThrow();
   });
 
