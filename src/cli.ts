@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, StartupError, type Config } from './config';
 import { createDb, ensureDatabase, migrateLatest } from './db/knex';
 import { createApiKey, SCOPES, type Scope } from './db/repositories/api-keys';
 import { upsertEventType } from './db/repositories/event-types';
@@ -147,6 +147,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err) => {
-  process.stderr.write(`hookflow: ${err instanceof ConfigError ? err.message : (err?.stack ?? err)}\n`);
+  process.stderr.write(`hookflow: ${err instanceof StartupError ? err.message : (err?.stack ?? err)}\n`);
   process.exit(1);
 });

@@ -23,10 +23,13 @@ export const ConfigSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookflow'),
   /** Path of the `temporal` CLI; else PATH, else .tools/venv/bin/temporal. */
   TEMPORAL_CLI: z.string().optional(),
-  /** gRPC port of the embedded Temporal dev server. */
-  TEMPORAL_DEV_PORT: z.coerce.number().int().min(0).max(65535).default(7233),
-  /** Web UI port of the embedded Temporal dev server. */
-  TEMPORAL_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),
+  /**
+   * gRPC port of the embedded Temporal dev server. Unset: 7233, or the next free port when
+   * something else (another Hookflow) holds it; set: that port or a start-up error.
+   */
+  TEMPORAL_DEV_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Web UI port of the embedded Temporal dev server (unset: gRPC port + 1000, or the next free one; 0: no UI). */
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Directory for embedded PostgreSQL, Temporal's SQLite file, generated keys. */
   HOOKFLOW_DATA_DIR: z.string().default('./.hookflow'),
   /** API key created (or kept) for the default workspace at start-up. */
@@ -56,7 +59,11 @@ export const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string };
 
-export class ConfigError extends Error {}
+/** A start-up failure whose message tells the user everything: printed without a stack trace. */
+export class StartupError extends Error {}
+
+/** A bad or missing setting. */
+export class ConfigError extends StartupError {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable (`PORT=` in a compose file) means "not set", not zero or "".

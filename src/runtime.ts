@@ -126,7 +126,7 @@ export async function startHookflow(
         cli,
         dataDir: path.join(config.dataDir, 'temporal'),
         port: config.TEMPORAL_DEV_PORT,
-        uiPort: config.TEMPORAL_UI_PORT || null,
+        uiPort: config.TEMPORAL_UI_PORT === 0 ? null : config.TEMPORAL_UI_PORT,
         log: (l) => log.debug({ component: 'temporal' }, l),
       });
       cleanups.push(() => server.stop());

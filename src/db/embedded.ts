@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { StartupError } from '../config';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -9,17 +10,27 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
+/** The port `port` gets when bound on 127.0.0.1 (0: any free one), or null when it is taken. */
+function tryBind(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(null));
+    srv.listen(port, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+}
+
+/** Whether nothing listens on 127.0.0.1:`port` right now. */
+export async function portIsFree(port: number): Promise<boolean> {
+  return (await tryBind(port)) !== null;
+}
+
 /** First free TCP port on 127.0.0.1 at or after `from` (0 = any). */
 export async function freePort(from = 0): Promise<number> {
   for (let port = from; port < from + 200 || from === 0; port++) {
-    const ok = await new Promise<number | null>((resolve) => {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(null));
-      srv.listen(port, '127.0.0.1', () => {
-        const p = (srv.address() as net.AddressInfo).port;
-        srv.close(() => resolve(p));
-      });
-    });
+    const ok = await tryBind(port);
     if (ok !== null) return ok;
     if (from === 0) break;
   }
@@ -78,7 +89,7 @@ export async function startEmbeddedPostgres(
     } catch {
       /* not running */
     }
-    if (alive) throw new Error(`embedded PostgreSQL in ${dir} is already running (pid ${pid}); is another Hookflow using this data dir?`);
+    if (alive) throw new StartupError(`embedded PostgreSQL in ${dir} is already running (pid ${pid}); is another Hookflow using this data dir?`);
     fs.rmSync(pidFile);
   }
   await pg.start();

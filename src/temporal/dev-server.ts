@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { SA } from '../../workflows/definitions';
+import { StartupError } from '../config';
+import { freePort, portIsFree } from '../db/embedded';
 
 export interface DevServer {
   address: string;
@@ -11,19 +13,40 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-async function waitForPort(port: number, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
+/**
+ * Waits until the child says its frontend is up and the port accepts connections. The port was
+ * free when the child was spawned, so the listener is the child's, not another server's.
+ */
+async function waitForStart(port: number, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`temporal dev server exited with code ${child.exitCode}:\n${output()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
+    if (child.exitCode !== null) throw new StartupError(`temporal dev server exited with code ${child.exitCode}:\n${output()}`);
+    const ok =
+      /Temporal Server:/.test(output()) &&
+      (await new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1');
+        s.once('connect', () => (s.destroy(), resolve(true)));
+        s.once('error', () => resolve(false));
+      }));
+    if (ok && child.exitCode === null) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`temporal dev server did not listen on ${port} within ${timeoutMs} ms:\n${output()}`);
+  throw new StartupError(`temporal dev server did not listen on ${port} within ${timeoutMs} ms:\n${output()}`);
+}
+
+export const DEFAULT_DEV_PORT = 7233;
+
+/**
+ * The port to bind: `wanted` when given (taken → a start-up error naming the setting), else
+ * `preferred` or the next free one, as the embedded PostgreSQL does. Another Hookflow's
+ * Temporal on 7233 must never be mistaken for ours.
+ */
+async function choosePort(wanted: number | undefined, preferred: number, setting: string): Promise<number> {
+  if (wanted === undefined) return freePort(preferred);
+  if (!(await portIsFree(wanted))) {
+    throw new StartupError(`${setting}=${wanted}: port ${wanted} is already in use by another process (another Hookflow or Temporal?); choose a free port or leave ${setting} unset to use the next free one`);
+  }
+  return wanted;
 }
 
 /**
@@ -34,17 +57,21 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number,
 export async function startDevServer(opts: {
   cli: string;
   dataDir: string | null;
-  port: number;
-  uiPort: number | null;
+  /** gRPC port; unset: 7233 or the next free one. */
+  port?: number;
+  /** Web UI port; unset: gRPC port + 1000 or the next free one; null: no UI. */
+  uiPort?: number | null;
   log?: (line: string) => void;
 }): Promise<DevServer> {
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
+  const port = await choosePort(opts.port, DEFAULT_DEV_PORT, 'TEMPORAL_DEV_PORT');
+  const uiPort = opts.uiPort === null ? null : await choosePort(opts.uiPort, port + 1000, 'TEMPORAL_UI_PORT');
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
   if (opts.dataDir) {
     fs.mkdirSync(opts.dataDir, { recursive: true });
     args.push('--db-filename', path.join(opts.dataDir, 'temporal.sqlite'));
     args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL');
   }
-  if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
+  if (uiPort) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
   args.push(...Object.keys(SA).flatMap((name) => ['--search-attribute', `${name}=Keyword`]));
   args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
@@ -72,14 +99,14 @@ export async function startDevServer(opts: {
     clearTimeout(timer);
   };
   try {
-    await waitForPort(opts.port, child, 60_000, () => out);
+    await waitForStart(port, child, 60_000, () => out);
   } catch (err) {
     await stop();
     throw err;
   }
   return {
-    address: `127.0.0.1:${opts.port}`,
-    uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : null,
+    address: `127.0.0.1:${port}`,
+    uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null,
     process: child,
     stop,
   };
