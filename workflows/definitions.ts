@@ -5,7 +5,8 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export const DEFAULT_TASK_QUEUE = 'hookflow';
 
-export type DeliveryStatus = 'pending' | 'retrying' | 'success' | 'failed' | 'abandoned' | 'cancelled';
+/** `terminated`: the run was stopped from outside (`temporal workflow terminate`); recorded by the reconciler. */
+export type DeliveryStatus = 'pending' | 'retrying' | 'success' | 'failed' | 'abandoned' | 'cancelled' | 'terminated';
 export type AttemptTrigger = 'scheduled' | 'manual' | 'test' | 'replay';
 
 /** Input of `deliveryWorkflow`: ids only, never bodies or secrets. */

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
 import * as deliveries from '../db/repositories/deliveries';
 import * as events from '../db/repositories/events';
+import { repairClosedRuns } from './closed-runs';
 import { SA, type AttemptTrigger, type DeliveryStatus } from '../../workflows/definitions';
 
 export interface DispatchDeps {
@@ -59,6 +60,7 @@ export async function startDelivery(deps: DispatchDeps, spec: StartSpec): Promis
 }
 
 const MARK_BATCH_MS = 20;
+const GRPC_UNIMPLEMENTED = 12;
 const pendingMarks = new WeakMap<Db, Set<string>>();
 
 /**
@@ -102,9 +104,11 @@ export async function dispatchEvent(deps: DispatchDeps, eventId: string, known?:
 /**
  * Repairs the window between the event's commit and its workflow starts (a crash there leaves
  * dispatched_at NULL): re-dispatches such events; workflow-id uniqueness makes repeats harmless.
+ * Also records deliveries whose run was closed from outside (see repairClosedRuns).
  */
 export function startReconciler(deps: DispatchDeps & { afterS: number; everyMs?: number }): { stop(): Promise<void>; runOnce(): Promise<number> } {
   let running: Promise<number> | null = null;
+  let closedRuns = true;
   const runOnce = async () => {
     const pending = await events.listUndispatched(deps.db, deps.afterS);
     for (const e of pending) {
@@ -112,6 +116,13 @@ export function startReconciler(deps: DispatchDeps & { afterS: number; everyMs?:
     }
     if (pending.length) deps.log.warn({ count: pending.length }, 'reconciler re-dispatched events');
     await events.expireIdempotencyKeys(deps.db);
+    if (closedRuns) {
+      await repairClosedRuns(deps).catch((err: Error & { code?: number; cause?: { code?: number } }) => {
+        // The time-skipping test server has no visibility queries: nothing to repair there.
+        if ((err.code ?? err.cause?.code) === GRPC_UNIMPLEMENTED) closedRuns = false;
+        else deps.log.error({ err }, 'closed-run repair failed');
+      });
+    }
     return pending.length;
   };
   const tick = () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AttemptRow, DeliveryRow } from '../../db/repositories/deliveries';
 
-export const DELIVERY_STATUSES = ['pending', 'retrying', 'success', 'failed', 'abandoned', 'cancelled'] as const;
+export const DELIVERY_STATUSES = ['pending', 'retrying', 'success', 'failed', 'abandoned', 'cancelled', 'terminated'] as const;
 
 export const DeliveryListQuery = z.object({
   status: z.enum(DELIVERY_STATUSES).optional(),

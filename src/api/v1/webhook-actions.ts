@@ -26,7 +26,7 @@ export const ReplayIn = z
   .object({
     since: z.coerce.date(),
     until: z.coerce.date().optional(),
-    statuses: z.array(z.enum(['failed', 'abandoned', 'cancelled'])).min(1).default(['failed', 'abandoned']),
+    statuses: z.array(z.enum(['failed', 'abandoned', 'cancelled', 'terminated'])).min(1).default(['failed', 'abandoned']),
   })
   .strict();
 

@@ -35,7 +35,7 @@ export interface AttemptRow {
   trigger: AttemptTrigger;
 }
 
-export const FINAL_STATUSES: DeliveryStatus[] = ['success', 'failed', 'abandoned', 'cancelled'];
+export const FINAL_STATUSES: DeliveryStatus[] = ['success', 'failed', 'abandoned', 'cancelled', 'terminated'];
 
 export async function insertDeliveries(db: Db, rows: Omit<DeliveryRow, 'created_at' | 'updated_at' | 'completed_at' | 'attempts' | 'next_attempt_at' | 'last_response_code' | 'last_response_time_ms' | 'last_error' | 'status'>[]): Promise<void> {
   if (rows.length) await db('deliveries').insert(rows).onConflict(db.raw('(event_id, webhook_id) WHERE NOT is_test')).ignore();
@@ -77,6 +77,20 @@ export async function getAttempt(db: Db, deliveryId: string, attemptNo: number):
 export async function insertAttempt(db: Db, row: AttemptRow): Promise<boolean> {
   const ids = await db('delivery_attempts').insert(row).onConflict(['delivery_id', 'attempt_no']).ignore().returning('id');
   return ids.length > 0;
+}
+
+/** The not-yet-final deliveries among those of these workflow ids. */
+export async function listUnfinishedByWorkflowIds(db: Db, workflowIds: string[]): Promise<DeliveryRow[]> {
+  return db<DeliveryRow>('deliveries').whereIn('workflow_id', workflowIds).whereNotIn('status', FINAL_STATUSES);
+}
+
+/** Records the end of a delivery whose run closed from outside; false when the row was final already. */
+export async function finishClosedRun(db: Db, id: string, status: DeliveryStatus, lastError: string): Promise<boolean> {
+  const n = await db('deliveries')
+    .where({ id })
+    .whereNotIn('status', FINAL_STATUSES)
+    .update({ status, last_error: lastError, next_attempt_at: null, completed_at: db.fn.now(), updated_at: db.fn.now() });
+  return n > 0;
 }
 
 export async function updateDelivery(db: Db, id: string, patch: Partial<DeliveryRow>): Promise<void> {
