@@ -4,7 +4,8 @@ import { describe, expect, inject, it } from 'vitest';
 import { repairClosedRuns } from '../../src/services/closed-runs';
 import { resolveTemporalCli } from '../../src/temporal/binaries';
 import { givenReceiver } from '../helpers/receiver';
-import { api, eventually, givenWorkspace, useStack } from '../helpers/stack';
+import { api, givenWorkspace, useStack } from '../helpers/stack';
+import { eventually } from '../helpers/wait';
 
 const stack = useStack();
 
