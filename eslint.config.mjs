@@ -15,6 +15,14 @@ export default tseslint.config(
   },
   { files: ['scripts/**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   {
+    // Type-aware rules, on the TypeScript the tsconfig covers. A promise nobody awaits loses its
+    // rejection (an unhandled rejection kills the process) and its ordering: await it, or mark
+    // deliberate fire-and-forget with `void` and a comment saying why.
+    files: ['{src,workflows,activities,migrations,test,bench}/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error' },
+  },
+  {
     files: ['workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
