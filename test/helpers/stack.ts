@@ -11,7 +11,7 @@ import type { Db } from '../../src/db/knex';
 import { createApiKey, type Scope } from '../../src/db/repositories/api-keys';
 import { ensureWorkspace } from '../../src/db/repositories/workspaces';
 import { newId } from '../../src/domain/ids';
-import { startHookflow } from '../../src/runtime';
+import { startHookflow, type Role } from '../../src/runtime';
 import type { SecretBox } from '../../src/signing/secret-box';
 import { resolveTestServer } from '../../src/temporal/binaries';
 import { installRuntime } from '../../src/temporal/worker';
@@ -32,7 +32,14 @@ export interface Stack {
  * shared PostgreSQL and Temporal dev server from global setup (or a time-skipping test server),
  * API + worker on a task queue of its own, the API over real HTTP on an ephemeral port.
  */
-export async function givenStack(env: Record<string, string> = {}, opts: { timeSkipping?: boolean } = {}): Promise<Stack> {
+export interface StackOptions {
+  /** The time-skipping test server instead of the shared dev server. */
+  timeSkipping?: boolean;
+  /** `['api']` for tests of the API alone: no worker, so no workflow bundle to build. */
+  roles?: Role[];
+}
+
+export async function givenStack(env: Record<string, string> = {}, opts: StackOptions = {}): Promise<Stack> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-stack-'));
   const config = loadConfig({
     DATABASE_URL: inject('databaseUrl'),
@@ -53,7 +60,7 @@ export async function givenStack(env: Record<string, string> = {}, opts: { timeS
     // The time-skipping test server: 48 h schedules run in seconds, on real activities.
     testEnv = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: resolveTestServer() } } });
   }
-  const running = await startHookflow(config, ['api', 'worker'], {
+  const running = await startHookflow(config, opts.roles ?? ['api', 'worker'], {
     temporal: testEnv ? { connection: testEnv.nativeConnection, client: testEnv.client as unknown as Client, eager: false } : undefined,
   });
   return {
@@ -112,7 +119,7 @@ export function api(base: string, key: string | null) {
  * A stack for the whole test file: started before its tests, stopped after them. The returned
  * object is filled in by `beforeAll`, so tests use it directly.
  */
-export function useStack(env: Record<string, string> = {}, opts: { timeSkipping?: boolean } = {}): Stack {
+export function useStack(env: Record<string, string> = {}, opts: StackOptions = {}): Stack {
   const holder = {} as Stack;
   beforeAll(async () => {
     Object.assign(holder, await givenStack(env, opts));

@@ -4,7 +4,7 @@ import { api, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
 let stack: Stack;
 let c: ReturnType<typeof api>;
 beforeAll(async () => {
-  stack = await givenStack();
+  stack = await givenStack({}, { roles: ['api'] });
   c = api(stack.url, (await givenWorkspace(stack.db)).key);
 });
 afterAll(async () => {
@@ -93,7 +93,7 @@ describe('API errors are problem+json with the right status', () => {
   });
 
   it('enforces the active webhook limit with 409', async () => {
-    const limited = await givenStack({ HOOKFLOW_MAX_WEBHOOKS: '2' });
+    const limited = await givenStack({ HOOKFLOW_MAX_WEBHOOKS: '2' }, { roles: ['api'] });
     try {
       const k = api(limited.url, (await givenWorkspace(limited.db)).key);
       for (let i = 0; i < 2; i++) expect((await k.post('/v1/webhooks', { url: 'https://example.com/h', events: ['a'] })).status).toBe(201);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { api, givenWorkspace, useStack } from '../helpers/stack';
 
-const stack = useStack();
+const stack = useStack({}, { roles: ['api'] });
 
 describe('event-type catalog', () => {
   it('validates event data against the type’s JSON Schema and, when enforced, refuses unknown types', async () => {
