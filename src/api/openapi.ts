@@ -1,30 +1,16 @@
-import type { RequestHandler, Router } from 'express';
 import { z } from 'zod';
-import type { Scope } from '../db/repositories/api-keys';
+import type { RouteSpec } from './route';
 import { version } from '../../package.json';
-
-/** One documented route; `route()` registers it and mounts it, so docs sit beside the code. */
-export interface RouteSpec {
-  method: 'get' | 'post' | 'patch' | 'delete';
-  /** Express path below /v1, e.g. `/webhooks/:id`. */
-  path: string;
-  summary: string;
-  tag: string;
-  scope?: Scope;
-  body?: z.ZodType;
-  query?: z.ZodType;
-  params?: z.ZodType;
-  /** Extra request headers (besides Authorization). */
-  headers?: { name: string; description: string }[];
-  /** Success responses by status; null for an empty body. */
-  responses: Record<number, z.ZodType | null>;
-}
 
 const registry = new Map<string, RouteSpec>();
 
-export function route(r: Router, spec: RouteSpec, ...handlers: RequestHandler[]): void {
-  registry.set(`${spec.method} ${spec.path}`, spec);
-  r[spec.method](spec.path, ...handlers);
+/** Adds a route to /openapi.json; an operationId names one operation only. */
+export function register(spec: RouteSpec): void {
+  const key = `${spec.method} ${spec.path}`;
+  for (const [other, s] of registry) {
+    if (other !== key && s.operationId === spec.operationId) throw new Error(`operationId ${spec.operationId} of ${key} is already used by ${other}`);
+  }
+  registry.set(key, spec);
 }
 
 export const Problem = z.object({
@@ -43,8 +29,10 @@ const ERROR_STATUSES: Record<number, string> = {
   404: 'Unknown id or route',
   409: 'Conflict with the current state (limits, duplicates, finished deliveries)',
   413: 'Payload too large',
+  415: 'Unsupported body encoding or charset',
   422: 'Invalid body; `errors` lists the zod issue paths',
   500: 'Unexpected error (logged, no details)',
+  503: 'PostgreSQL or Temporal is unavailable; retry after Retry-After seconds',
 };
 
 const schema = (s: z.ZodType, io: 'input' | 'output') => {
@@ -79,7 +67,7 @@ export function buildOpenApi(): Record<string, unknown> {
     }
     paths[p] ??= {};
     paths[p][spec.method] = {
-      operationId: `${spec.method}${spec.path.replace(/[/:-](\w)/g, (_m, c: string) => c.toUpperCase())}`,
+      operationId: spec.operationId,
       summary: spec.summary,
       tags: [spec.tag],
       ...(spec.scope ? { description: `Requires scope \`${spec.scope}\`.` } : {}),

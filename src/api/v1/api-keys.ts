@@ -1,12 +1,11 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import * as repo from '../../db/repositories/api-keys';
-import { evictKeyId, requireScope, ws } from '../auth';
+import { evictKeyId } from '../auth';
 import type { ApiDeps } from '../deps';
 import { notFound, ProblemError } from '../errors';
-import { decodeCursor, page, parse } from '../validate';
-import { ListQuery } from './webhook-schemas';
-import { route } from '../openapi';
+import { ListQuery, listOf, page } from '../list';
+import { route, type Input } from '../route';
 
 export const ApiKeyIn = z
   .object({
@@ -38,33 +37,30 @@ const toOut = (r: repo.ApiKeyRow, key?: string): z.infer<typeof ApiKeyOut> => ({
 });
 
 /** A key can only hand out scopes it has itself. */
-export async function createApiKey(deps: ApiDeps, req: Request, res: Response) {
-  const body = parse(ApiKeyIn, req, 'body');
-  const scopes = body.scopes ?? req.auth!.scopes;
-  const extra = scopes.filter((s) => !req.auth!.scopes.includes(s));
+export async function createApiKey(deps: ApiDeps, { body, auth, workspaceId }: Input<{ body: typeof ApiKeyIn }>, res: Response) {
+  const scopes = body.scopes ?? auth.scopes;
+  const extra = scopes.filter((s) => !auth.scopes.includes(s));
   if (extra.length) throw new ProblemError(403, 'Forbidden', `this API key cannot grant scopes it lacks: ${extra.join(', ')}`);
-  const { key, row } = await repo.createApiKey(deps.db, { workspaceId: ws(req), name: body.name, scopes });
+  const { key, row } = await repo.createApiKey(deps.db, { workspaceId, name: body.name, scopes });
   res.status(201).json(toOut(row, key));
 }
 
-export async function listApiKeys(deps: ApiDeps, req: Request, res: Response) {
-  const q = parse(ListQuery, req, 'query');
-  const { items, next_cursor } = page(await repo.listApiKeys(deps.db, ws(req), q.limit + 1, decodeCursor(q.cursor)), q.limit);
+export async function listApiKeys(deps: ApiDeps, { query, workspaceId }: Input<{ query: typeof ListQuery }>, res: Response) {
+  const { items, next_cursor } = page(await repo.listApiKeys(deps.db, workspaceId, query.limit + 1, query.cursor), query.limit);
   res.json({ data: items.map((r) => toOut(r)), next_cursor });
 }
 
-export async function deleteApiKey(deps: ApiDeps, req: Request, res: Response) {
-  const { id } = parse(IdParams, req, 'params');
-  if (!(await repo.revokeApiKey(deps.db, ws(req), id))) throw notFound('API key', id);
-  evictKeyId(id);
+export async function revokeApiKey(deps: ApiDeps, { params, workspaceId }: Input<{ params: typeof IdParams }>, res: Response) {
+  if (!(await repo.revokeApiKey(deps.db, workspaceId, params.id))) throw notFound('API key', params.id);
+  evictKeyId(params.id);
   res.status(204).end();
 }
 
 export function router(deps: ApiDeps): Router {
   const r = Router();
   const tag = 'API keys';
-  route(r, { method: 'post', path: '/api-keys', summary: 'Create an API key (shown once)', tag, scope: 'webhooks:write', body: ApiKeyIn, responses: { 201: ApiKeyOut } }, requireScope('webhooks:write'), (req, res) => createApiKey(deps, req, res));
-  route(r, { method: 'get', path: '/api-keys', summary: 'List API keys (never the keys themselves)', tag, scope: 'webhooks:read', query: ListQuery, responses: { 200: z.object({ data: z.array(ApiKeyOut), next_cursor: z.string().nullable() }) } }, requireScope('webhooks:read'), (req, res) => listApiKeys(deps, req, res));
-  route(r, { method: 'delete', path: '/api-keys/:id', summary: 'Revoke an API key', tag, scope: 'webhooks:write', params: IdParams, responses: { 204: null } }, requireScope('webhooks:write'), (req, res) => deleteApiKey(deps, req, res));
+  route(r, deps, { operationId: 'createApiKey', method: 'post', path: '/api-keys', summary: 'Create an API key (shown once)', tag, scope: 'webhooks:write', body: ApiKeyIn, responses: { 201: ApiKeyOut } }, createApiKey);
+  route(r, deps, { operationId: 'listApiKeys', method: 'get', path: '/api-keys', summary: 'List API keys (never the keys themselves)', tag, scope: 'webhooks:read', query: ListQuery, responses: { 200: listOf(ApiKeyOut) } }, listApiKeys);
+  route(r, deps, { operationId: 'revokeApiKey', method: 'delete', path: '/api-keys/:id', summary: 'Revoke an API key', tag, scope: 'webhooks:write', params: IdParams, responses: { 204: null } }, revokeApiKey);
   return r;
 }

@@ -1,26 +1,24 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import * as repo from '../../db/repositories/deliveries';
-import { requireScope, ws } from '../auth';
 import type { ApiDeps } from '../deps';
 import { getWebhookById } from '../../db/repositories/webhooks';
 import * as ops from '../../services/operations';
 import { notFound, ProblemError } from '../errors';
-import { parse } from '../validate';
+import { route, type Input } from '../route';
 import { DeliveryOut, toDeliveryOut } from './delivery-schemas';
-import { route } from '../openapi';
 
 const IdParams = z.object({ id: z.string().regex(/^dlv_[0-9a-z]{26}$/, 'not a delivery id') });
+type ById = Input<{ params: typeof IdParams }>;
 
-export async function loadDelivery(deps: ApiDeps, req: Request): Promise<repo.DeliveryRow> {
-  const { id } = parse(IdParams, req, 'params');
-  const d = await repo.getDelivery(deps.db, ws(req), id);
-  if (!d) throw notFound('delivery', id);
+async function loadDelivery(deps: ApiDeps, { params, workspaceId }: ById): Promise<repo.DeliveryRow> {
+  const d = await repo.getDelivery(deps.db, workspaceId, params.id);
+  if (!d) throw notFound('delivery', params.id);
   return d;
 }
 
-export async function getDelivery(deps: ApiDeps, req: Request, res: Response) {
-  const d = await loadDelivery(deps, req);
+export async function getDelivery(deps: ApiDeps, input: ById, res: Response) {
+  const d = await loadDelivery(deps, input);
   // One snapshot for the row and its attempts: an attempt and its delivery update commit
   // together, and two separate reads could straddle that commit.
   const out = await deps.db.transaction(
@@ -31,8 +29,8 @@ export async function getDelivery(deps: ApiDeps, req: Request, res: Response) {
 }
 
 /** Retry now: signals a waiting delivery, or starts a new run of a finished one. */
-export async function retryDelivery(deps: ApiDeps, req: Request, res: Response) {
-  const d = await loadDelivery(deps, req);
+export async function retryDelivery(deps: ApiDeps, input: ById, res: Response) {
+  const d = await loadDelivery(deps, input);
   if (d.is_test) throw new ProblemError(409, 'Conflict', 'test deliveries are not retried; send a new test');
   const webhook = (await getWebhookById(deps.db, d.webhook_id))!;
   if (webhook.deleted_at || webhook.status !== 'active') throw new ProblemError(409, 'Conflict', `webhook is ${webhook.deleted_at ? 'deleted' : webhook.status}; enable it first`);
@@ -40,8 +38,8 @@ export async function retryDelivery(deps: ApiDeps, req: Request, res: Response) 
   res.status(202).json({ id: d.id, action: how });
 }
 
-export async function cancelDelivery(deps: ApiDeps, req: Request, res: Response) {
-  const d = await loadDelivery(deps, req);
+export async function cancelDelivery(deps: ApiDeps, input: ById, res: Response) {
+  const d = await loadDelivery(deps, input);
   if (!(await ops.cancelDelivery(deps.dispatch, d))) throw new ProblemError(409, 'Conflict', `delivery is already ${d.status}`);
   res.status(202).json({ id: d.id, action: 'cancelling' });
 }
@@ -50,8 +48,8 @@ export function router(deps: ApiDeps): Router {
   const r = Router();
   const tag = 'Deliveries';
   const action = z.object({ id: z.string(), action: z.enum(['signalled', 'restarted', 'cancelling']) });
-  route(r, { method: 'get', path: '/deliveries/:id', summary: 'A delivery with every attempt', tag, scope: 'deliveries:read', params: IdParams, responses: { 200: DeliveryOut } }, requireScope('deliveries:read'), (req, res) => getDelivery(deps, req, res));
-  route(r, { method: 'post', path: '/deliveries/:id/retry', summary: 'Attempt now (signal retry-now), or resend a finished delivery', tag, scope: 'deliveries:write', params: IdParams, responses: { 202: action } }, requireScope('deliveries:write'), (req, res) => retryDelivery(deps, req, res));
-  route(r, { method: 'post', path: '/deliveries/:id/cancel', summary: 'Cancel a waiting delivery (signal cancel)', tag, scope: 'deliveries:write', params: IdParams, responses: { 202: action } }, requireScope('deliveries:write'), (req, res) => cancelDelivery(deps, req, res));
+  route(r, deps, { operationId: 'getDelivery', method: 'get', path: '/deliveries/:id', summary: 'A delivery with every attempt', tag, scope: 'deliveries:read', params: IdParams, responses: { 200: DeliveryOut } }, getDelivery);
+  route(r, deps, { operationId: 'retryDelivery', method: 'post', path: '/deliveries/:id/retry', summary: 'Attempt now (signal retry-now), or resend a finished delivery', tag, scope: 'deliveries:write', params: IdParams, responses: { 202: action } }, retryDelivery);
+  route(r, deps, { operationId: 'cancelDelivery', method: 'post', path: '/deliveries/:id/cancel', summary: 'Cancel a waiting delivery (signal cancel)', tag, scope: 'deliveries:write', params: IdParams, responses: { 202: action } }, cancelDelivery);
   return r;
 }

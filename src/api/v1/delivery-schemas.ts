@@ -1,13 +1,10 @@
 import { z } from 'zod';
 import type { AttemptRow, DeliveryRow } from '../../db/repositories/deliveries';
+import { ListQuery } from '../list';
 
 export const DELIVERY_STATUSES = ['pending', 'retrying', 'success', 'failed', 'abandoned', 'cancelled', 'terminated'] as const;
 
-export const DeliveryListQuery = z.object({
-  status: z.enum(DELIVERY_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
-});
+export const DeliveryListQuery = ListQuery.extend({ status: z.enum(DELIVERY_STATUSES).optional() });
 
 /** The deliveries log item, as seed 002 shows it. */
 export const DeliveryListItem = z.object({

@@ -1,13 +1,12 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import * as repo from '../../db/repositories/event-types';
 import { EVENT_TYPE_RE } from '../../domain/subscription';
-import { requireScope, ws } from '../auth';
 import type { ApiDeps } from '../deps';
 import { invalid, ProblemError } from '../errors';
 import { compileDataSchema } from '../json-schema';
-import { decodeCursor, encodeCursor, parse } from '../validate';
-import { route } from '../openapi';
+import { listOf, listQuery, page } from '../list';
+import { route, type Input } from '../route';
 
 export const EventTypeIn = z
   .object({
@@ -24,10 +23,7 @@ export const EventTypeOut = z.object({
   created_at: z.string(),
 });
 
-const ListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(400).optional(),
-});
+const ListQuery = listQuery(50);
 
 const toOut = (r: repo.EventTypeRow): z.infer<typeof EventTypeOut> => ({
   name: r.name,
@@ -36,8 +32,7 @@ const toOut = (r: repo.EventTypeRow): z.infer<typeof EventTypeOut> => ({
   created_at: r.created_at.toISOString(),
 });
 
-export async function createEventType(deps: ApiDeps, req: Request, res: Response) {
-  const body = parse(EventTypeIn, req, 'body');
+export async function createEventType(deps: ApiDeps, { body, workspaceId }: Input<{ body: typeof EventTypeIn }>, res: Response) {
   if (body.schema) {
     try {
       compileDataSchema(body.schema);
@@ -45,22 +40,21 @@ export async function createEventType(deps: ApiDeps, req: Request, res: Response
       throw invalid(`schema is not a valid JSON Schema: ${(err as Error).message}`, [{ path: 'body.schema', message: (err as Error).message }]);
     }
   }
-  const { row, created } = await repo.upsertEventType(deps.db, { workspace_id: ws(req), ...body }, false);
+  const { row, created } = await repo.upsertEventType(deps.db, { workspace_id: workspaceId, ...body }, false);
   if (!created) throw new ProblemError(409, 'Conflict', `event type ${body.name} already exists`);
   res.status(201).json(toOut(row));
 }
 
-export async function listEventTypes(deps: ApiDeps, req: Request, res: Response) {
-  const q = parse(ListQuery, req, 'query');
-  const rows = await repo.listEventTypes(deps.db, ws(req), q.limit + 1, decodeCursor(q.cursor));
-  const items = rows.slice(0, q.limit);
-  res.json({ data: items.map(toOut), next_cursor: rows.length > q.limit ? encodeCursor(items[items.length - 1].name) : null });
+export async function listEventTypes(deps: ApiDeps, { query, workspaceId }: Input<{ query: typeof ListQuery }>, res: Response) {
+  const rows = await repo.listEventTypes(deps.db, workspaceId, query.limit + 1, query.cursor);
+  const { items, next_cursor } = page(rows, query.limit, (t) => t.name);
+  res.json({ data: items.map(toOut), next_cursor });
 }
 
 export function router(deps: ApiDeps): Router {
   const r = Router();
   const tag = 'Event types';
-  route(r, { method: 'get', path: '/event-types', summary: 'The event-type catalog', tag, scope: 'webhooks:read', query: ListQuery, responses: { 200: z.object({ data: z.array(EventTypeOut), next_cursor: z.string().nullable() }) } }, requireScope('webhooks:read'), (req, res) => listEventTypes(deps, req, res));
-  route(r, { method: 'post', path: '/event-types', summary: 'Add an event type (optional JSON Schema for data)', tag, scope: 'webhooks:write', body: EventTypeIn, responses: { 201: EventTypeOut } }, requireScope('webhooks:write'), (req, res) => createEventType(deps, req, res));
+  route(r, deps, { operationId: 'listEventTypes', method: 'get', path: '/event-types', summary: 'The event-type catalog', tag, scope: 'webhooks:read', query: ListQuery, responses: { 200: listOf(EventTypeOut) } }, listEventTypes);
+  route(r, deps, { operationId: 'createEventType', method: 'post', path: '/event-types', summary: 'Add an event type (optional JSON Schema for data)', tag, scope: 'webhooks:write', body: EventTypeIn, responses: { 201: EventTypeOut } }, createEventType);
   return r;
 }

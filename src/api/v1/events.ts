@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import * as deliveriesRepo from '../../db/repositories/deliveries';
 import * as repo from '../../db/repositories/events';
@@ -7,12 +7,10 @@ import { newId } from '../../domain/ids';
 import { EVENT_TYPE_RE, matchesSubscription } from '../../domain/subscription';
 import { dispatchEvent } from '../../services/dispatch';
 import { deliveryWorkflowId } from '../../../workflows/definitions';
-import { requireScope, ws } from '../auth';
 import type { ApiDeps } from '../deps';
 import { invalid, notFound, ProblemError, zodProblem } from '../errors';
 import { validateData } from '../json-schema';
-import { parse } from '../validate';
-import { route } from '../openapi';
+import { route, type Input } from '../route';
 import { toDeliveryListItem, DeliveryListItem } from './delivery-schemas';
 
 export const EventIn = z
@@ -64,8 +62,7 @@ function checkCatalog(ctx: repo.PublishContext, type: string, data: unknown): vo
  * Stores the event and one delivery per subscribed active webhook in one statement, then
  * starts their workflows. If the process dies in between, the reconciler starts them.
  */
-export async function publishEvent(deps: ApiDeps, req: Request, res: Response) {
-  const body = parse(EventIn, req, 'body');
+export async function createEvent(deps: ApiDeps, { body, workspaceId, req }: Input<{ body: typeof EventIn }>, res: Response) {
   const size = Buffer.byteLength(JSON.stringify(body.data));
   if (size > deps.config.HOOKFLOW_MAX_PAYLOAD_BYTES) {
     throw new ProblemError(413, 'Payload Too Large', `event data is ${size} bytes; the limit is ${deps.config.HOOKFLOW_MAX_PAYLOAD_BYTES}`);
@@ -77,7 +74,6 @@ export async function publishEvent(deps: ApiDeps, req: Request, res: Response) {
     if (!k.success) throw zodProblem(k.error, 'headers');
     key = k.data;
   }
-  const workspaceId = ws(req);
   const ctx = await repo.loadPublishContext(deps.db, workspaceId, body.type);
   if (!ctx) throw notFound('workspace', workspaceId);
   checkCatalog(ctx, body.type, body.data);
@@ -124,17 +120,16 @@ export async function publishEvent(deps: ApiDeps, req: Request, res: Response) {
   res.status(202).location(`/v1/events/${event.id}`).json(toEventOut(event, created));
 }
 
-export async function getEvent(deps: ApiDeps, req: Request, res: Response) {
-  const { id } = parse(IdParams, req, 'params');
-  const e = await repo.getEvent(deps.db, ws(req), id);
-  if (!e) throw notFound('event', id);
+export async function getEvent(deps: ApiDeps, { params, workspaceId }: Input<{ params: typeof IdParams }>, res: Response) {
+  const e = await repo.getEvent(deps.db, workspaceId, params.id);
+  if (!e) throw notFound('event', params.id);
   res.json(await eventOut(deps, e));
 }
 
 export function router(deps: ApiDeps): Router {
   const r = Router();
   const tag = 'Events';
-  route(r, { method: 'post', path: '/events', summary: 'Publish an event to every subscribed webhook', tag, scope: 'events:write', body: EventIn, headers: [{ name: 'Idempotency-Key', description: 'the same key returns the same event and starts nothing new' }], responses: { 202: EventOut } }, requireScope('events:write'), (req, res) => publishEvent(deps, req, res));
-  route(r, { method: 'get', path: '/events/:id', summary: 'An event and its deliveries', tag, scope: 'deliveries:read', params: IdParams, responses: { 200: EventOut } }, requireScope('deliveries:read'), (req, res) => getEvent(deps, req, res));
+  route(r, deps, { operationId: 'createEvent', method: 'post', path: '/events', summary: 'Publish an event to every subscribed webhook', tag, scope: 'events:write', body: EventIn, headers: [{ name: 'Idempotency-Key', description: 'the same key returns the same event and starts nothing new' }], responses: { 202: EventOut } }, createEvent);
+  route(r, deps, { operationId: 'getEvent', method: 'get', path: '/events/:id', summary: 'An event and its deliveries', tag, scope: 'deliveries:read', params: IdParams, responses: { 200: EventOut } }, getEvent);
   return r;
 }

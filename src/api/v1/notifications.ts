@@ -1,18 +1,15 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { listNotifications as listRows } from '../../db/repositories/notifications';
-import { requireScope, ws } from '../auth';
 import type { ApiDeps } from '../deps';
-import { decodeCursor, page, parse } from '../validate';
-import { route } from '../openapi';
+import { ListQuery, listOf, page } from '../list';
+import { route, type Input } from '../route';
 
 export const NOTIFICATION_KINDS = ['endpoint.failing', 'endpoint.disabled', 'delivery.exhausted', 'endpoint.recovered'] as const;
 
-export const NotificationListQuery = z.object({
+export const NotificationListQuery = ListQuery.extend({
   webhook_id: z.string().max(40).optional(),
   kind: z.enum(NOTIFICATION_KINDS).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
 });
 
 export const NotificationOut = z.object({
@@ -24,10 +21,9 @@ export const NotificationOut = z.object({
   created_at: z.string(),
 });
 
-export async function listNotifications(deps: ApiDeps, req: Request, res: Response) {
-  const q = parse(NotificationListQuery, req, 'query');
-  const rows = await listRows(deps.db, ws(req), { webhookId: q.webhook_id, kind: q.kind, limit: q.limit + 1, before: decodeCursor(q.cursor) });
-  const { items, next_cursor } = page(rows, q.limit);
+export async function listNotifications(deps: ApiDeps, { query, workspaceId }: Input<{ query: typeof NotificationListQuery }>, res: Response) {
+  const rows = await listRows(deps.db, workspaceId, { webhookId: query.webhook_id, kind: query.kind, limit: query.limit + 1, before: query.cursor });
+  const { items, next_cursor } = page(rows, query.limit);
   res.json({
     data: items.map((n) => ({ id: n.id, kind: n.kind, webhook_id: n.webhook_id, payload: n.payload, sent_status: n.sent_status, created_at: n.created_at.toISOString() })),
     next_cursor,
@@ -36,6 +32,6 @@ export async function listNotifications(deps: ApiDeps, req: Request, res: Respon
 
 export function router(deps: ApiDeps): Router {
   const r = Router();
-  route(r, { method: 'get', path: '/notifications', summary: 'Operational notifications, newest first', tag: 'Notifications', scope: 'webhooks:read', query: NotificationListQuery, responses: { 200: z.object({ data: z.array(NotificationOut), next_cursor: z.string().nullable() }) } }, requireScope('webhooks:read'), (req, res) => listNotifications(deps, req, res));
+  route(r, deps, { operationId: 'listNotifications', method: 'get', path: '/notifications', summary: 'Operational notifications, newest first', tag: 'Notifications', scope: 'webhooks:read', query: NotificationListQuery, responses: { 200: listOf(NotificationOut) } }, listNotifications);
   return r;
 }

@@ -1,16 +1,12 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import * as webhooks from '../../db/repositories/webhooks';
-import { getWorkspace } from '../../db/repositories/workspaces';
-import { newId } from '../../domain/ids';
-import { PROFILES } from '../../domain/profiles';
+import { getWorkspace, updateWorkspace } from '../../db/repositories/workspaces';
 import { checkUrl } from '../../delivery/ssrf';
 import { generateSecret } from '../../signing/sign';
-import { requireScope, ws } from '../auth';
 import type { ApiDeps } from '../deps';
 import { invalid, notFound } from '../errors';
-import { parse } from '../validate';
-import { route } from '../openapi';
+import { route, type Input } from '../route';
 import { NOTIFICATION_KINDS } from './notifications';
 
 export const WorkspacePatch = z
@@ -45,54 +41,45 @@ async function workspaceOut(deps: ApiDeps, id: string, secret?: string): Promise
   };
 }
 
-export async function getWorkspaceSettings(deps: ApiDeps, req: Request, res: Response) {
-  res.json(await workspaceOut(deps, ws(req)));
+export async function getWorkspaceSettings(deps: ApiDeps, { workspaceId }: Input, res: Response) {
+  res.json(await workspaceOut(deps, workspaceId));
 }
 
 /**
  * Settings; a notification URL gets a hidden system webhook (standard signing, default retry
  * schedule) whose secret is returned once, and later from /v1/workspace/notification-secret.
  */
-export async function updateWorkspaceSettings(deps: ApiDeps, req: Request, res: Response) {
-  const body = parse(WorkspacePatch, req, 'body');
-  const workspaceId = ws(req);
+export async function updateWorkspaceSettings(deps: ApiDeps, { body, workspaceId }: Input<{ body: typeof WorkspacePatch }>, res: Response) {
+  const { notification_url } = body;
+  if (notification_url) {
+    const r = checkUrl(notification_url, { allow: deps.allow, requireHttps: deps.config.NODE_ENV === 'production' });
+    if (!r.ok) throw invalid(`notification_url is not allowed: ${r.detail}`, [{ path: 'body.notification_url', message: r.reason }]);
+  }
   let secret: string | undefined;
   await deps.db.transaction(async (trx) => {
-    if (body.notification_url) {
-      const r = checkUrl(body.notification_url, { allow: deps.allow, requireHttps: deps.config.NODE_ENV === 'production' });
-      if (!r.ok) throw invalid(`notification_url is not allowed: ${r.detail}`, [{ path: 'body.notification_url', message: r.reason }]);
-    }
-    const { notification_url } = body;
-    if (Object.keys(body).length) await trx('workspaces').where({ id: workspaceId }).update(body);
+    await updateWorkspace(trx, workspaceId, body);
     const sys = await webhooks.getSystemWebhook(trx, workspaceId);
     if (notification_url && !sys) {
       secret = generateSecret();
-      const p = PROFILES.standard;
-      await webhooks.insertWebhook(trx, {
-        id: newId('wh'), workspace_id: workspaceId, name: 'notifications', url: notification_url, method: 'POST',
-        content_type: 'application/json', events: ['endpoint.*', 'delivery.*'], status: 'active', disabled_reason: null,
-        profile: 'standard', signature_scheme: p.scheme, signature_header: null, secret_enc: deps.secretBox.encrypt(secret),
-        previous_secret_enc: null, previous_secret_expires_at: null, custom_headers: {}, retry_policy: p.retryPolicy,
-        max_attempts: p.maxAttempts, timeout_ms: 30000, is_system: true,
-      });
+      await webhooks.insertSystemWebhook(trx, workspaceId, notification_url, deps.secretBox.encrypt(secret));
     } else if (sys && notification_url !== undefined) {
-      await trx('webhooks').where({ id: sys.id }).update(notification_url ? { url: notification_url, status: 'active' } : { status: 'inactive' });
+      await webhooks.setSystemWebhookUrl(trx, workspaceId, notification_url);
     }
   });
   res.json(await workspaceOut(deps, workspaceId, secret));
 }
 
-export async function getNotificationSecret(deps: ApiDeps, req: Request, res: Response) {
-  const sys = await webhooks.getSystemWebhook(deps.db, ws(req));
-  if (!sys?.secret_enc) throw notFound('notification endpoint of workspace', ws(req));
+export async function getNotificationSecret(deps: ApiDeps, { workspaceId }: Input, res: Response) {
+  const sys = await webhooks.getSystemWebhook(deps.db, workspaceId);
+  if (!sys?.secret_enc) throw notFound('notification endpoint of workspace', workspaceId);
   res.set('cache-control', 'no-store').json({ secret: deps.secretBox.decrypt(sys.secret_enc) });
 }
 
 export function router(deps: ApiDeps): Router {
   const r = Router();
   const tag = 'Workspace';
-  route(r, { method: 'get', path: '/workspace', summary: 'Workspace settings', tag, scope: 'webhooks:read', responses: { 200: WorkspaceOut } }, requireScope('webhooks:read'), (req, res) => getWorkspaceSettings(deps, req, res));
-  route(r, { method: 'patch', path: '/workspace', summary: 'Update settings (notification URL and kinds, catalog enforcement)', tag, scope: 'webhooks:write', body: WorkspacePatch, responses: { 200: WorkspaceOut } }, requireScope('webhooks:write'), (req, res) => updateWorkspaceSettings(deps, req, res));
-  route(r, { method: 'get', path: '/workspace/notification-secret', summary: 'Secret that signs notifications', tag, scope: 'webhooks:write', responses: { 200: z.object({ secret: z.string() }) } }, requireScope('webhooks:write'), (req, res) => getNotificationSecret(deps, req, res));
+  route(r, deps, { operationId: 'getWorkspaceSettings', method: 'get', path: '/workspace', summary: 'Workspace settings', tag, scope: 'webhooks:read', responses: { 200: WorkspaceOut } }, getWorkspaceSettings);
+  route(r, deps, { operationId: 'updateWorkspaceSettings', method: 'patch', path: '/workspace', summary: 'Update settings (notification URL and kinds, catalog enforcement)', tag, scope: 'webhooks:write', body: WorkspacePatch, responses: { 200: WorkspaceOut } }, updateWorkspaceSettings);
+  route(r, deps, { operationId: 'getNotificationSecret', method: 'get', path: '/workspace/notification-secret', summary: 'Secret that signs notifications', tag, scope: 'webhooks:write', responses: { 200: z.object({ secret: z.string() }) } }, getNotificationSecret);
   return r;
 }

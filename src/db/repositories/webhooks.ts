@@ -1,6 +1,7 @@
 import type { Db } from '../knex';
 import type { RetryPolicy } from '../../domain/retry-policy';
-import type { ProfileName, SignatureScheme } from '../../domain/profiles';
+import { newId } from '../../domain/ids';
+import { PROFILES, type ProfileName, type SignatureScheme } from '../../domain/profiles';
 
 export type WebhookStatus = 'active' | 'inactive' | 'disabled';
 
@@ -43,6 +44,29 @@ const live = (db: Db, workspaceId: string) => db('webhooks').where({ workspace_i
 
 export async function getSystemWebhook(db: Db, workspaceId: string): Promise<WebhookRow | undefined> {
   return db<WebhookRow>('webhooks').where({ workspace_id: workspaceId, is_system: true }).whereNull('deleted_at').first();
+}
+
+/**
+ * The hidden webhook that delivers a workspace's notifications to its notification URL:
+ * standard signing and the standard profile's retry schedule.
+ */
+export async function insertSystemWebhook(db: Db, workspaceId: string, url: string, secretEnc: string): Promise<WebhookRow> {
+  const p = PROFILES.standard;
+  return insertWebhook(db, {
+    id: newId('wh'), workspace_id: workspaceId, name: 'notifications', url, method: 'POST',
+    content_type: 'application/json', events: ['endpoint.*', 'delivery.*'], status: 'active', disabled_reason: null,
+    profile: 'standard', signature_scheme: p.scheme, signature_header: null, secret_enc: secretEnc,
+    previous_secret_enc: null, previous_secret_expires_at: null, custom_headers: {}, retry_policy: p.retryPolicy,
+    max_attempts: p.maxAttempts, timeout_ms: 30000, is_system: true,
+  });
+}
+
+/** Points the system webhook at a new notification URL, or switches it off (null). */
+export async function setSystemWebhookUrl(db: Db, workspaceId: string, url: string | null): Promise<void> {
+  await db('webhooks')
+    .where({ workspace_id: workspaceId, is_system: true })
+    .whereNull('deleted_at')
+    .update(url ? { url, status: 'active', updated_at: db.fn.now() } : { status: 'inactive', updated_at: db.fn.now() });
 }
 
 const jsonCols = (row: Partial<WebhookRow>) => ({

@@ -19,3 +19,9 @@ export async function ensureWorkspace(db: Db, id: string, name: string): Promise
 export async function getWorkspace(db: Db, id: string): Promise<WorkspaceRow | undefined> {
   return db<WorkspaceRow>('workspaces').where({ id }).first();
 }
+
+export type WorkspacePatch = Partial<Pick<WorkspaceRow, 'name' | 'notification_url' | 'notification_kinds' | 'enforce_event_catalog'>>;
+
+export async function updateWorkspace(db: Db, id: string, patch: WorkspacePatch): Promise<void> {
+  if (Object.keys(patch).length) await db('workspaces').where({ id }).update(patch);
+}

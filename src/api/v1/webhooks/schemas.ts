@@ -1,9 +1,12 @@
 import { z } from 'zod';
-import { parseDuration, formatDuration } from '../../domain/duration';
-import { PROFILE_NAMES } from '../../domain/profiles';
-import { MAX_ATTEMPTS, MAX_DELAY_MS } from '../../domain/retry-policy';
-import { PATTERN_RE } from '../../domain/subscription';
-import type { WebhookRow } from '../../db/repositories/webhooks';
+import { parseDuration, formatDuration } from '../../../domain/duration';
+import { PROFILE_NAMES } from '../../../domain/profiles';
+import { MAX_ATTEMPTS, MAX_DELAY_MS } from '../../../domain/retry-policy';
+import { PATTERN_RE } from '../../../domain/subscription';
+import type { WebhookRow } from '../../../db/repositories/webhooks';
+import { DELIVERY_STATUSES } from '../delivery-schemas';
+
+export const IdParams = z.object({ id: z.string().regex(/^wh_[0-9a-z]{26}$/, 'not a webhook id') });
 
 const duration = z
   .union([z.string(), z.number()])
@@ -124,7 +127,25 @@ export function toWebhookOut(w: WebhookRow, secret?: string): WebhookOut {
   };
 }
 
-export const ListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+export const TestResultOut = z.object({
+  delivery_id: z.string(),
+  status: z.enum(DELIVERY_STATUSES),
+  response_code: z.number().nullable(),
+  response_time_ms: z.number().nullable(),
+  error: z.string().nullable(),
+});
+
+export const ReplayIn = z
+  .object({
+    since: z.coerce.date(),
+    until: z.coerce.date().optional(),
+    statuses: z.array(z.enum(['failed', 'abandoned', 'cancelled', 'terminated'])).min(1).default(['failed', 'abandoned']),
+  })
+  .strict();
+
+export const RotateIn = z.object({ secret: z.string().min(16).max(256).optional() }).strict();
+
+export const SecretOut = z.object({
+  secret: z.string().nullable(),
+  previous_secret_expires_at: z.string().nullable(),
 });
