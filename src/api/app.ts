@@ -5,6 +5,7 @@ import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
 import { docsRouter } from './docs';
 import { errorHandler, notFoundRoute } from './errors';
+import { healthRouter } from './health';
 import { router as deliveriesRouter } from './v1/deliveries';
 import { router as eventsRouter } from './v1/events';
 import { router as webhookActionsRouter } from './v1/webhooks/actions';
@@ -38,32 +39,7 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): Express {
     next();
   });
 
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-  app.get('/readyz', async (_req, res) => {
-    const checks: Record<string, string> = {};
-    try {
-      await deps.db.raw('select 1');
-      checks.postgres = 'ok';
-    } catch (err) {
-      checks.postgres = (err as Error).message;
-    }
-    try {
-      await deps.client.workflowService.getSystemInfo({});
-      checks.temporal = 'ok';
-    } catch (err) {
-      checks.temporal = (err as Error).message;
-    }
-    if (opts.ready) {
-      try {
-        await opts.ready();
-        checks.worker = 'ok';
-      } catch (err) {
-        checks.worker = (err as Error).message;
-      }
-    }
-    const ok = Object.values(checks).every((v) => v === 'ok');
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', checks });
-  });
+  app.use(healthRouter(deps, opts.ready));
   if (opts.metrics) {
     const registry = opts.metrics.registry;
     app.get('/metrics', async (_req, res) => void res.type(registry.contentType).send(await registry.metrics()));

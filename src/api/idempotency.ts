@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Db } from '../db/knex';
+import * as repo from '../db/repositories/idempotency-keys';
 import { ws } from './auth';
 import { ProblemError } from './errors';
 
@@ -16,20 +17,11 @@ export function idempotent(db: Db, route: string): RequestHandler {
     const key = req.get('idempotency-key');
     if (key === undefined) return next();
     if (key.length < 1 || key.length > 255) return next(new ProblemError(400, 'Bad Request', 'Idempotency-Key must be 1 to 255 characters'));
-    const workspaceId = ws(req);
-    const hash = createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('hex');
-    await db('idempotency_keys')
-      .where({ workspace_id: workspaceId, route })
-      .where('created_at', '<', db.raw(`now() - interval '${KEEP_HOURS} hours'`))
-      .delete();
-    const inserted = await db('idempotency_keys')
-      .insert({ workspace_id: workspaceId, route, key, request_hash: hash })
-      .onConflict(['workspace_id', 'route', 'key'])
-      .ignore()
-      .returning('key');
-    if (!inserted.length) {
-      const stored = await db('idempotency_keys').where({ workspace_id: workspaceId, route, key }).first();
-      if (stored.request_hash !== hash) return next(new ProblemError(422, 'Unprocessable Entity', 'this Idempotency-Key was already used with a different request body'));
+    const ref = { workspaceId: ws(req), route, key };
+    const requestHash = createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('hex');
+    if (!(await repo.claimIdempotencyKey(db, { ...ref, requestHash, keepHours: KEEP_HOURS }))) {
+      const stored = (await repo.getIdempotencyKey(db, ref))!;
+      if (stored.request_hash !== requestHash) return next(new ProblemError(422, 'Unprocessable Entity', 'this Idempotency-Key was already used with a different request body'));
       if (stored.response_status === null) return next(new ProblemError(409, 'Conflict', 'a request with this Idempotency-Key is still in progress'));
       res.status(stored.response_status).set('Idempotent-Replayed', 'true').json(stored.response_body);
       return;
@@ -37,10 +29,7 @@ export function idempotent(db: Db, route: string): RequestHandler {
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
       // Only successful outcomes are kept; a failed request may be retried with the same key.
-      const store =
-        res.statusCode < 400
-          ? db('idempotency_keys').where({ workspace_id: workspaceId, route, key }).update({ response_status: res.statusCode, response_body: JSON.stringify(body) })
-          : db('idempotency_keys').where({ workspace_id: workspaceId, route, key }).delete();
+      const store = res.statusCode < 400 ? repo.storeIdempotentResponse(db, ref, res.statusCode, body) : repo.releaseIdempotencyKey(db, ref);
       // Sent once stored, so an immediate retry finds the stored response, not "in progress".
       store.then(
         () => json(body),

@@ -135,10 +135,13 @@ export const TestResultOut = z.object({
   error: z.string().nullable(),
 });
 
+// Dates PostgreSQL's timestamptz can hold (it stops at 4713 BC; JavaScript goes further).
+const timestamp = z.coerce.date().min(new Date('0001-01-01T00:00:00Z')).max(new Date('9999-12-31T23:59:59Z'));
+
 export const ReplayIn = z
   .object({
-    since: z.coerce.date(),
-    until: z.coerce.date().optional(),
+    since: timestamp,
+    until: timestamp.optional(),
     statuses: z.array(z.enum(['failed', 'abandoned', 'cancelled', 'terminated'])).min(1).default(['failed', 'abandoned']),
   })
   .strict();
