@@ -62,7 +62,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') problem = new ProblemError(415, 'Unsupported Media Type', err.message);
     else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) problem = new ProblemError(err.status, 'Bad Request', err.expose ? err.message : undefined);
     else if ((down = unavailableDependency(err))) {
-      log.warn({ err, reqId: res.locals.reqId, path: req.path }, 'dependency unavailable');
+      log.warn({ reqId: res.locals.reqId, path: req.path, cause: (err as Error).message }, 'dependency unavailable');
       res.set('retry-after', String(RETRY_AFTER_S));
       problem = new ProblemError(503, 'Service Unavailable', `${down} is unavailable; retry in ${RETRY_AFTER_S} s`);
     } else if (isDataException(err)) {

@@ -68,6 +68,13 @@ describe('OpenAPI', () => {
     expect((await fetch(`${stack.url}/docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
   });
 
+  it('gives every operation a unique camelCase verbNoun operationId (the typed client’s method names)', () => {
+    const ids = Object.values<any>(spec.paths).flatMap((ops) => Object.values<any>(ops).map((op) => op.operationId));
+    expect(ids.length).toBeGreaterThan(20);
+    for (const id of ids) expect(id).toMatch(/^[a-z]+(?:[A-Z][a-z]+)+$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('every route’s success and error responses match the spec', async () => {
     const c = checked((await givenWorkspace(stack.db)).key);
     await checked(null).get('/webhooks');
