@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { api, givenWorkspace, useStack } from '../helpers/stack';
 
-const stack = useStack();
+const stack = useStack({}, { roles: ['api'] });
 
 const expectProblem = (res: { status: number; headers: Headers; body: any }, status: number) => {
   expect(res.status, JSON.stringify(res.body)).toBe(status);

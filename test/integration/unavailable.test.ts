@@ -12,7 +12,7 @@ import { resolveTemporalCli } from '../../src/temporal/binaries';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { api, givenWorkspace, useStack } from '../helpers/stack';
 
-const stack = useStack();
+const stack = useStack({}, { roles: ['api'] });
 
 /** The API alone, over real HTTP, on deps that differ from the stack's in one dependency. */
 async function givenApi(deps: ApiDeps): Promise<{ url: string; close: () => Promise<void> }> {
