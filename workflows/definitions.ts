@@ -25,6 +25,18 @@ export interface DeliveryStatusResult {
   nextAttemptAt: string | null;
 }
 
+/** Failure type a delivery's workflow closes with, by final status (the others complete). */
+export const CLOSED_AS_FAILED: Partial<Record<DeliveryStatus, 'DeliveryExhausted' | 'DeliveryAbandoned'>> = {
+  failed: 'DeliveryExhausted',
+  abandoned: 'DeliveryAbandoned',
+};
+
+/** Details of a DeliveryExhausted / DeliveryAbandoned failure: the final state and its cause. */
+export interface DeliveryFailureDetails extends DeliveryStatusResult {
+  /** Error class of the last attempt (timeout, dns, http_status, …), null on a response. */
+  errorClass: string | null;
+}
+
 export const retryNowSignal = defineSignal('retry-now');
 export const cancelSignal = defineSignal('cancel');
 export const statusQuery = defineQuery<DeliveryStatusResult>('status');

@@ -1,10 +1,13 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -13,10 +16,12 @@ import type { createActivities } from '../activities';
 import type { AttemptResult } from '../src/delivery/attempt';
 import {
   cancelSignal,
+  CLOSED_AS_FAILED,
   retryNowSignal,
   SA,
   statusQuery,
   type AttemptTrigger,
+  type DeliveryFailureDetails,
   type DeliveryInput,
   type DeliveryStatus,
   type DeliveryStatusResult,
@@ -27,6 +32,9 @@ type Activities = ReturnType<typeof createActivities>;
 const { attemptDelivery, finishDelivery } = proxyActivities<Activities>({
   // The HTTP timeout is per webhook (max 60 s); this bounds one attempt including DB work.
   startToCloseTimeout: '90s',
+  // The attempt heartbeats while its request is out: a worker that dies mid-attempt is noticed
+  // after this long (not after the 90 s above) and the attempt retried on another worker.
+  heartbeatTimeout: '10s',
   // Only infrastructure errors throw (HTTP failures are returned), so these retries are for a
   // database or worker outage and may go on for a long time.
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
@@ -46,6 +54,8 @@ const local = proxyLocalActivities<Activities>({
 
 /** Marks histories written by this version, so deliveries started by an earlier one replay. */
 export const LOCAL_FIRST_ATTEMPT_PATCH = 'local-first-attempt';
+/** Failed and abandoned deliveries close as Failed (before: Completed with that status). */
+export const CLOSE_FAILED_PATCH = 'close-failed';
 
 /** A local activity's failure arrives as the ApplicationFailure itself, a regular one's as its cause. */
 function isNonRetryable(err: unknown): boolean {
@@ -53,15 +63,25 @@ function isNonRetryable(err: unknown): boolean {
   return failure instanceof ApplicationFailure && failure.nonRetryable === true;
 }
 
+/** What the Web UI shows as the workflow's current details (markdown). */
+function currentDetails(s: DeliveryStatusResult, errorClass: string | null): string {
+  const last = s.lastResponseCode !== null ? `HTTP ${s.lastResponseCode}` : (errorClass ?? 'none');
+  const next = s.nextAttemptAt ? `next attempt at ${s.nextAttemptAt}` : 'no further attempt';
+  return `**${s.status}** after ${s.attempts} attempt(s) · last response: ${last} · ${next}`;
+}
+
 /**
  * One delivery of one event to one webhook. Each attempt is an activity that signs, sends and
  * records; the retry schedule is this workflow's durable timer, so a delivery survives worker
- * and server restarts and can be steered with the `retry-now` and `cancel` signals.
+ * and server restarts and can be steered with the `retry-now` signal and cancelled natively
+ * (`temporal workflow cancel`, the API's cancel) or by the `cancel` signal. A delivery that ends
+ * failed or abandoned closes as Failed (DeliveryExhausted / DeliveryAbandoned).
  */
 export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliveryStatusResult> {
   const state: DeliveryStatusResult = { status: 'pending', attempts: 0, lastResponseCode: null, nextAttemptAt: null };
   let retryNow = false;
   let cancelled = false;
+  let errorClass: string | null = null;
   setHandler(retryNowSignal, () => void (retryNow = true));
   setHandler(cancelSignal, () => void (cancelled = true));
   setHandler(statusQuery, () => state);
@@ -71,6 +91,13 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
     state.status = status;
     upsertSearchAttributes([{ key: SA.DeliveryStatus, value: status }]);
   };
+  const cancel = async () => {
+    // Recorded even though the run is being cancelled: the API's view must say so.
+    await CancellationScope.nonCancellable(() => finishDelivery({ deliveryId: input.deliveryId, status: 'cancelled' }));
+    setStatus('cancelled');
+    state.nextAttemptAt = null;
+    setCurrentDetails(currentDetails(state, errorClass));
+  };
 
   // A run started with a status other than pending (a replay) shows it until the first attempt.
   const initial = workflowInfo().typedSearchAttributes.get(SA.DeliveryStatus) as DeliveryStatus | undefined;
@@ -79,36 +106,57 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
   let attemptNo = input.firstAttemptNo ?? 1;
   let trigger: AttemptTrigger = input.trigger ?? 'scheduled';
   let firstOfRun = true;
-  for (;;) {
-    if (cancelled) {
-      await finishDelivery({ deliveryId: input.deliveryId, status: 'cancelled' });
-      setStatus('cancelled');
-      state.nextAttemptAt = null;
-      return state;
-    }
-    const args = { deliveryId: input.deliveryId, attemptNo, trigger, scheduledAtMs: Date.now() };
-    const summary = `attempt ${attemptNo} (${trigger})`;
-    let result: AttemptResult | null = null;
-    if (firstOfRun && patched(LOCAL_FIRST_ATTEMPT_PATCH)) {
-      try {
-        result = await local.attemptDelivery.executeWithOptions({ summary }, [args]);
-      } catch (err) {
-        if (isNonRetryable(err)) throw err;
+  try {
+    for (;;) {
+      if (cancelled) {
+        await cancel();
+        return state;
       }
+      const args = { deliveryId: input.deliveryId, attemptNo, trigger, scheduledAtMs: Date.now() };
+      const summary = `attempt ${attemptNo} (${trigger})`;
+      // An attempt in flight is finished and recorded even if a cancel arrives meanwhile.
+      const result = await CancellationScope.nonCancellable(async () => {
+        let r: AttemptResult | null = null;
+        if (firstOfRun && patched(LOCAL_FIRST_ATTEMPT_PATCH)) {
+          try {
+            r = await local.attemptDelivery.executeWithOptions({ summary }, [args]);
+          } catch (err) {
+            if (isNonRetryable(err)) throw err;
+          }
+        }
+        return r ?? (await attemptDelivery.executeWithOptions({ summary }, [args]));
+      });
+      firstOfRun = false;
+      // An abandoned delivery sent nothing this time: the last attempt stays the last one sent.
+      if (result.status !== 'abandoned') {
+        state.attempts = attemptNo;
+        state.lastResponseCode = result.responseCode;
+        errorClass = result.errorClass;
+      }
+      setStatus(result.status);
+      state.nextAttemptAt = result.nextDelayMs === null ? null : new Date(Date.now() + result.nextDelayMs).toISOString();
+      setCurrentDetails(currentDetails(state, errorClass));
+      if (result.nextDelayMs === null) {
+        const failureType = CLOSED_AS_FAILED[result.status];
+        if (failureType && patched(CLOSE_FAILED_PATCH)) {
+          const details: DeliveryFailureDetails = { ...state, errorClass };
+          throw ApplicationFailure.create({
+            type: failureType,
+            message: `delivery ${input.deliveryId} ${result.status} after ${state.attempts} attempt(s), last response: ${state.lastResponseCode ?? errorClass ?? 'none'}`,
+            nonRetryable: true,
+            details: [details],
+          });
+        }
+        return state;
+      }
+      // A native cancel request interrupts this wait (CancelledFailure), the signal ends it.
+      await condition(() => retryNow || cancelled, result.nextDelayMs);
+      trigger = retryNow ? 'manual' : 'scheduled';
+      retryNow = false;
+      attemptNo++;
     }
-    firstOfRun = false;
-    result ??= await attemptDelivery.executeWithOptions({ summary }, [args]);
-    state.attempts = attemptNo;
-    state.lastResponseCode = result.responseCode;
-    setStatus(result.status);
-    if (result.nextDelayMs === null) {
-      state.nextAttemptAt = null;
-      return state;
-    }
-    state.nextAttemptAt = new Date(Date.now() + result.nextDelayMs).toISOString();
-    await condition(() => retryNow || cancelled, result.nextDelayMs);
-    trigger = retryNow ? 'manual' : 'scheduled';
-    retryNow = false;
-    attemptNo++;
+  } catch (err) {
+    if (isCancellation(err)) await cancel();
+    throw err;
   }
 }

@@ -4,7 +4,8 @@ import * as deliveries from '../db/repositories/deliveries';
 import { insertEvent } from '../db/repositories/events';
 import type { WebhookRow } from '../db/repositories/webhooks';
 import { newId } from '../domain/ids';
-import { cancelSignal, retryNowSignal, type DeliveryStatusResult } from '../../workflows/definitions';
+import { retryNowSignal, type DeliveryStatusResult } from '../../workflows/definitions';
+import { deliveryResult } from '../temporal/delivery-result';
 import { startDelivery, type DispatchDeps } from './dispatch';
 
 export const TEST_EVENT_TYPE = 'webhook.test';
@@ -39,7 +40,7 @@ export async function startTestDelivery(deps: DispatchDeps, webhook: WebhookRow)
     await trx('deliveries').insert(row);
   });
   await startDelivery(deps, { delivery: row, webhook, trigger: 'test' });
-  return { deliveryId, result: () => deps.client.workflow.getHandle(row.workflow_id).result() };
+  return { deliveryId, result: () => deliveryResult(deps.client.workflow.getHandle(row.workflow_id)) };
 }
 
 /** Whether the delivery's workflow is still running (waiting for its next attempt). */
@@ -86,10 +87,14 @@ export async function retryDelivery(deps: DispatchDeps, d: deliveries.DeliveryRo
   return 'restarted';
 }
 
-/** cancel: false when the delivery has already finished (its row is final, or its run closed). */
+/**
+ * cancel: false when the delivery has already finished (its row is final, or its run closed).
+ * A native cancel request, as `temporal workflow cancel` sends: one path for API and operators
+ * (the workflow records `cancelled` and closes as Canceled).
+ */
 export async function cancelDelivery(deps: DispatchDeps, d: deliveries.DeliveryRow): Promise<boolean> {
   if (deliveries.FINAL_STATUSES.includes(d.status) || !(await isRunning(deps, d.workflow_id))) return false;
-  await deps.client.workflow.getHandle(d.workflow_id).signal(cancelSignal);
+  await deps.client.workflow.getHandle(d.workflow_id).cancel();
   return true;
 }
 

@@ -78,6 +78,20 @@ function bundleInThread(): Promise<string> {
 
 let runtimeInstalled = false;
 
+/**
+ * The SDK logs every failed workflow at WARN with its stack. A delivery closing as
+ * DeliveryExhausted / DeliveryAbandoned (the only ApplicationFailure the delivery workflow throws
+ * itself; an activity's arrives wrapped in an ActivityFailure) is an outcome, recorded and
+ * counted in metrics, not a fault: it goes to DEBUG. The error reaches this logger as a plain
+ * Error copied out of the workflow sandbox: only its stack still names its class.
+ */
+class SdkLogger extends DefaultLogger {
+  override log(level: LogLevel, message: string, meta?: Record<string, unknown>): void {
+    const outcome = message === 'Workflow failed' && meta?.workflowType === 'deliveryWorkflow' && String((meta.error as Error | undefined)?.stack).startsWith('ApplicationFailure:');
+    super.log(outcome ? 'DEBUG' : level, message, meta);
+  }
+}
+
 /** The SDK's own logs at WARN unless asked for more (LOG_LEVEL=debug shows them). */
 export function installRuntime(level: string): void {
   if (runtimeInstalled) return;
@@ -85,7 +99,7 @@ export function installRuntime(level: string): void {
   const sdkLevel: LogLevel = level === 'debug' || level === 'trace' ? 'DEBUG' : 'WARN';
   try {
     // Our own SIGTERM path shuts workers down in order; the SDK's would re-raise the signal.
-    Runtime.install({ logger: new DefaultLogger(sdkLevel), shutdownSignals: [] });
+    Runtime.install({ logger: new SdkLogger(sdkLevel), shutdownSignals: [] });
   } catch {
     /* already installed by an embedding application */
   }

@@ -1,3 +1,5 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,6 +26,17 @@ async function givenWaitingDelivery(replies = [500, 200]) {
   const workflowId = `delivery:${ev.id}:${wh.id}`;
   await eventually(async () => (await c.get(`/v1/deliveries/${deliveryId}`)).body.status === 'retrying', 10_000, 'retrying');
   return { c, receiver, webhookId: wh.id as string, deliveryId, workflowId };
+}
+
+/** Waits for the run to close and checks it closed as Canceled with DeliveryStatus cancelled. */
+async function expectCancelled(workflowId: string) {
+  const handle = stack.client.workflow.getHandle(workflowId);
+  const err = await handle.result().then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+  const d = await handle.describe();
+  expect(d.status.name).toBe('CANCELLED');
+  expect(d.searchAttributes.DeliveryStatus).toEqual(['cancelled']);
 }
 
 describe('operator and user control', () => {
@@ -96,8 +109,8 @@ describe('operator and user control', () => {
   it('cancel through the API ends the delivery cancelled; a second cancel is 409', async () => {
     const { c, receiver, deliveryId, workflowId } = await givenWaitingDelivery([500]);
     expect((await c.post(`/v1/deliveries/${deliveryId}/cancel`)).status).toBe(202);
-    const result = await stack.client.workflow.getHandle(workflowId).result();
-    expect(result.status).toBe('cancelled');
+    // A native cancel: the run closes as Canceled once the row says cancelled.
+    await expectCancelled(workflowId);
     expect((await c.get(`/v1/deliveries/${deliveryId}`)).body.status).toBe('cancelled');
     expect((await stack.client.workflow.getHandle(workflowId).describe()).searchAttributes.DeliveryStatus).toEqual(['cancelled']);
     expect((await c.post(`/v1/deliveries/${deliveryId}/cancel`)).status).toBe(409);
@@ -122,11 +135,11 @@ describe('operator and user control', () => {
   it('every temporal CLI command in docs/operations.md works against a real server', async () => {
     const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/operations.md'), 'utf8');
     const commands = [...doc.matchAll(/```sh\n(temporal [^\n]+)\n```/g)].map((m) => m[1]);
-    expect(commands.length).toBeGreaterThanOrEqual(7);
+    expect(commands.length).toBeGreaterThanOrEqual(8);
     const cli = resolveTemporalCli();
     let current = await givenWaitingDelivery([500]);
     for (const command of commands) {
-      if (/--name cancel|terminate/.test(command)) current = await givenWaitingDelivery([500]);
+      if (/cancel|terminate/.test(command)) current = await givenWaitingDelivery([500]);
       const env = {
         ...process.env,
         PATH: `${path.dirname(cli)}:${process.env.PATH}`,
@@ -147,6 +160,11 @@ describe('operator and user control', () => {
       if (command.includes('--name cancel')) {
         const r = await stack.client.workflow.getHandle(current.workflowId).result();
         expect(r.status).toBe('cancelled');
+      }
+      if (command.includes('workflow cancel')) {
+        // Exactly what the API's cancel does: the row says cancelled, the run closes as Canceled.
+        await expectCancelled(current.workflowId);
+        expect((await current.c.get(`/v1/deliveries/${current.deliveryId}`)).body.status).toBe('cancelled');
       }
       if (command.includes('terminate')) {
         expect((await stack.client.workflow.getHandle(current.workflowId).describe()).status.name).toBe('TERMINATED');

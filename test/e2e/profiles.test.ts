@@ -1,5 +1,8 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import type { AttemptRow } from '../../src/db/repositories/deliveries';
+import { deliveryResult } from '../../src/temporal/delivery-result';
 import { givenReceiver, type Receiver } from '../helpers/receiver';
 import { api, givenWorkspace, useStack } from '../helpers/stack';
 
@@ -23,10 +26,10 @@ async function publishAndFinish(c: ReturnType<typeof api>, webhookId: string, ty
   const ev = await c.post('/v1/events', { type, data: { n: 1 } });
   expect(ev.status).toBe(202);
   const workflowId = `delivery:${ev.body.id}:${webhookId}`;
-  const result = await stack.client.workflow.getHandle(workflowId).result();
+  const result = await deliveryResult(stack.client.workflow.getHandle(workflowId));
   const deliveryId = ev.body.deliveries[0].id as string;
   const attempts = await stack.db<AttemptRow>('delivery_attempts').where({ delivery_id: deliveryId }).orderBy('attempt_no');
-  return { result, deliveryId, attempts, gaps: attempts.slice(1).map((a, i) => a.started_at.getTime() - attempts[i].started_at.getTime()) };
+  return { result, workflowId, deliveryId, attempts, gaps: attempts.slice(1).map((a, i) => a.started_at.getTime() - attempts[i].started_at.getTime()) };
 }
 
 /** A retry comes its delay after the failed attempt ended: delay ≤ gap < delay + 5 s. */
@@ -41,12 +44,23 @@ function expectGaps(gaps: number[], delays: number[]) {
 const notifications = async (webhookId: string) =>
   (await stack.db('notifications').where({ webhook_id: webhookId }).orderBy('id')).map((n) => ({ kind: n.kind, ...n.payload }));
 
+/** How the delivery's workflow closed, as the Web UI and `ExecutionStatus` see it. */
+async function closedAs(workflowId: string) {
+  const handle = stack.client.workflow.getHandle(workflowId);
+  const failure = await handle.result().then(
+    () => null,
+    (err: unknown) => (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure ? err.cause : null),
+  );
+  const d = await handle.describe();
+  return { status: d.status.name, deliveryStatus: d.searchAttributes.DeliveryStatus, type: failure?.type, nonRetryable: failure?.nonRetryable, details: failure?.details?.[0] };
+}
+
 const closeAll = (...rs: Receiver[]) => Promise.all(rs.map((r) => r.close()));
 
 describe('profiles on the time-skipping server', () => {
   it('productive: 13 attempts over 48 h, one endpoint.failing at the third failure, disabled after the 12th retry', async () => {
     const { c, receiver, wh } = await setup({ profile: 'productive' }, [500]);
-    const { result, attempts, gaps } = await publishAndFinish(c, wh.id);
+    const { result, workflowId, attempts, gaps } = await publishAndFinish(c, wh.id);
     expect(result.status).toBe('failed');
     expect(attempts).toHaveLength(13);
     expectGaps(gaps, Array(12).fill(4 * H));
@@ -59,6 +73,14 @@ describe('profiles on the time-skipping server', () => {
     const after = await c.get(`/v1/webhooks/${wh.id}`);
     expect(after.body).toMatchObject({ status: 'disabled', consecutive_failures: 13 });
     expect(receiver.requests).toHaveLength(13);
+    // Temporal counts it as a failure; DeliveryStatus keeps the precise state.
+    expect(await closedAs(workflowId)).toMatchObject({
+      status: 'FAILED',
+      deliveryStatus: ['failed'],
+      type: 'DeliveryExhausted',
+      nonRetryable: true,
+      details: { status: 'failed', attempts: 13, lastResponseCode: 500, errorClass: 'http_status' },
+    });
     await closeAll(receiver);
   });
 
@@ -95,7 +117,7 @@ describe('profiles on the time-skipping server', () => {
     const since = new Date(Date.now() - H).toISOString();
     const replay = await c.post(`/v1/webhooks/${wh.id}/replay`, { since });
     expect(replay.body).toEqual({ queued: 1 });
-    const final = await stack.client.workflow.getHandle(`delivery:${(await c.get(`/v1/deliveries/${first.deliveryId}`)).body.event_id}:${wh.id}`).result();
+    const final = await deliveryResult(stack.client.workflow.getHandle(`delivery:${(await c.get(`/v1/deliveries/${first.deliveryId}`)).body.event_id}:${wh.id}`));
     expect(final.status).toBe('success');
     const d = await c.get(`/v1/deliveries/${first.deliveryId}`);
     expect(d.body.attempt_log.map((a: { attempt_no: number; trigger: string; response_code: number }) => [a.attempt_no, a.trigger, a.response_code])).toEqual([
@@ -153,7 +175,7 @@ describe('profiles on the time-skipping server', () => {
     const ev = (await c.post('/v1/events', { type: 'a.b', data: {} })).body;
     await receiver.waitFor(1); // attempt 1 failed; the workflow now waits 1 h (time does not skip meanwhile)
     expect((await c.patch(`/v1/webhooks/${wh.id}`, { retry_policy: { schedule: ['10m'] } })).status).toBe(200);
-    const result = await stack.client.workflow.getHandle(`delivery:${ev.id}:${wh.id}`).result();
+    const result = await deliveryResult(stack.client.workflow.getHandle(`delivery:${ev.id}:${wh.id}`));
     expect(result.status).toBe('success');
     const attempts = await stack.db<AttemptRow>('delivery_attempts').where({ delivery_id: ev.deliveries[0].id }).orderBy('attempt_no');
     expectGaps(attempts.slice(1).map((a, i) => a.started_at.getTime() - attempts[i].started_at.getTime()), [H, 10 * M]);
@@ -165,9 +187,10 @@ describe('profiles on the time-skipping server', () => {
     const ev = (await c.post('/v1/events', { type: 'a.b', data: {} })).body;
     await receiver.waitFor(1);
     await c.post(`/v1/webhooks/${wh.id}/disable`);
-    const result = await stack.client.workflow.getHandle(`delivery:${ev.id}:${wh.id}`).result();
+    const result = await deliveryResult(stack.client.workflow.getHandle(`delivery:${ev.id}:${wh.id}`));
     expect(result.status).toBe('abandoned');
     expect((await c.get(`/v1/deliveries/${ev.deliveries[0].id}`)).body).toMatchObject({ status: 'abandoned', attempts: 1 });
+    expect(await closedAs(`delivery:${ev.id}:${wh.id}`)).toMatchObject({ status: 'FAILED', deliveryStatus: ['abandoned'], type: 'DeliveryAbandoned', details: { attempts: 1 } });
     expect(receiver.requests).toHaveLength(1);
     await closeAll(receiver);
   });
