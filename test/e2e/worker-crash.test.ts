@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { startHookflow } from '../../src/runtime';
 import { givenReceiver } from '../helpers/receiver';
-import { api, eventually, givenWorkspace, useStack } from '../helpers/stack';
+import { api, givenWorkspace, useStack } from '../helpers/stack';
+import { eventually } from '../helpers/wait';
 
 // Issue 11 item 4: a worker that dies while a regular attempt activity has its request out.
 // Without heartbeats Temporal only notices when the activity's 90 s start-to-close timeout
