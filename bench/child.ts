@@ -1,62 +1,35 @@
 /**
- * One bench "worker" process, forked by the harness (bench/harness.ts) so that each mode's
- * worker RSS and CPU are its own: the producer (load generator) and the receivers stay in the
- * parent. Modes:
+ * One bench process, forked by the harness (bench/processes.ts) so that each mode's RSS and CPU
+ * are its own: the producer (load generator) and the receivers stay in the parent. Modes:
  *   ceiling   signs and POSTs each event to every receiver (undici, no DB, no Temporal)
- *   floor     a Temporal Worker running bench/naive (one workflow + one regular activity)
- *   hookflow  startHookflow(config, ['api','worker']): the API and the worker in this process
+ *   floor     a Temporal Worker running bench/naive's naiveDelivery (workflow + regular activity)
+ *   limit     a Worker running limitDelivery plus a Client on the same connection that starts
+ *             each delivery eagerly (workflow + local activity)
+ *   hookflow  startHookflow(config, roles): the API and the worker in this process, or one role
+ * The messages are in bench/protocol.ts.
  */
+import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Agent, request } from 'undici';
+import { workerSlots } from '../src/temporal/worker-slots';
 import { createNaiveActivities } from './naive/activities';
+import type { ChildRequest, ChildStats, DbStats, EventMessage, HookflowInfo, InitMessage, ReceiverRef, SendMessage, StartResult, WorkspaceInfo } from './protocol';
 import { standardEnvelope, standardSignatureHeaders } from './signing';
-
-export type ChildMode = 'ceiling' | 'floor' | 'hookflow';
-
-export interface ReceiverRef {
-  url: string;
-  secret: string;
-}
-
-export type InitMessage =
-  | { mode: 'ceiling'; receivers: ReceiverRef[]; retryDelayMs: number; maxAttempts: number }
-  | { mode: 'floor'; address: string; namespace: string; taskQueue: string; receivers: ReceiverRef[] }
-  | { mode: 'hookflow'; env: Record<string, string> };
-
-export interface SendMessage {
-  type: 'send';
-  phase: string;
-  seq: number;
-  eventId: string;
-  createdAt: number;
-  type_: string;
-  data: unknown;
-}
-
-export interface ChildStats {
-  rss: number;
-  heapUsed: number;
-  cpuMs: number;
-}
-
-export interface DbStats {
-  byStatus: Record<string, number>;
-  attempts: number;
-  databaseBytes: number;
-  /** Committed + rolled-back transactions of the database so far (autocommit statements count one each). */
-  transactions: number;
-}
-
-type Request_ = { id: number; type: 'init'; init: InitMessage } | { id: number; type: 'stats'; gc?: boolean } | { id: number; type: 'dbStats'; webhookIds: string[] } | { id: number; type: 'stop' };
 
 const send = (msg: unknown) => process.send?.(msg);
 const log = (m: string) => process.stderr.write(`  [child ${process.pid}] ${m}\n`);
 
-let stopFn: (() => Promise<void>) | null = null;
-let onSend: ((m: SendMessage) => void) | null = null;
-let dbStatsFn: ((webhookIds: string[]) => Promise<DbStats>) | null = null;
+/** What the mode's init installs; the requests call into it. */
+interface Handlers {
+  stop?: () => Promise<void>;
+  send?: (m: EventMessage) => void;
+  start?: (m: EventMessage) => Promise<StartResult>;
+  dbStats?: (webhookIds: string[]) => Promise<DbStats>;
+  workspace?: (name: string) => Promise<WorkspaceInfo>;
+}
+let handlers: Handlers = {};
 
 function stats(gc: boolean): ChildStats {
   if (gc) (globalThis as { gc?: () => void }).gc?.();
@@ -65,9 +38,11 @@ function stats(gc: boolean): ChildStats {
   return { rss: m.rss, heapUsed: m.heapUsed, cpuMs: (c.user + c.system) / 1000 };
 }
 
+/** The same connection pool shape as Hookflow's sender (64 keep-alive connections per origin). */
+const senderAgent = () => new Agent({ connections: 64, keepAliveTimeout: 30_000, connect: { timeout: 10_000 } });
+
 async function initCeiling(init: Extract<InitMessage, { mode: 'ceiling' }>): Promise<Record<string, unknown>> {
-  // The same connection pool shape as Hookflow's sender (64 keep-alive connections per origin).
-  const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, connect: { timeout: 10_000 } });
+  const agent = senderAgent();
   const post = async (r: ReceiverRef, msgId: string, body: string, attempt: number): Promise<void> => {
     const headers = standardSignatureHeaders(r.secret, msgId, Math.floor(Date.now() / 1000), body);
     let status = 0;
@@ -87,20 +62,21 @@ async function initCeiling(init: Extract<InitMessage, { mode: 'ceiling' }>): Pro
     // The same 1 s retry delay as the bench webhooks' retry schedule.
     setTimeout(() => void post(r, msgId, body, attempt + 1), init.retryDelayMs);
   };
-  onSend = (m) => {
-    const body = standardEnvelope(m.eventId, m.type_, new Date(m.createdAt), m.data);
-    init.receivers.forEach((r, i) => void post(r, `msg_${m.eventId}_${i}`, body, 1));
-  };
-  stopFn = async () => {
-    await agent.close();
+  handlers = {
+    send: (m) => {
+      const body = standardEnvelope(m.eventId, m.type_, new Date(m.createdAt), m.data);
+      init.receivers.forEach((r, i) => void post(r, `msg_${m.eventId}_${i}`, body, 1));
+    },
+    stop: () => agent.close(),
   };
   return {};
 }
 
-async function initFloor(init: Extract<InitMessage, { mode: 'floor' }>): Promise<Record<string, unknown>> {
+/** floor and limit: one bundle (bench/naive/workflows.ts), Hookflow's slot and cache sizes. */
+async function initTemporal(init: Extract<InitMessage, { mode: 'floor' | 'limit' }>): Promise<Record<string, unknown>> {
   // ERROR, not WARN: with --receiver-failure-rate every retried activity would log a stack.
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
-  const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, connect: { timeout: 10_000 } });
+  const agent = senderAgent();
   const connection = await NativeConnection.connect({ address: init.address });
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: path.join(__dirname, 'naive', 'workflows.ts'),
@@ -112,22 +88,33 @@ async function initFloor(init: Extract<InitMessage, { mode: 'floor' }>): Promise
     taskQueue: init.taskQueue,
     workflowBundle,
     activities: createNaiveActivities(new Map(init.receivers.map((r) => [r.url, r.secret])), agent),
-    // The same slot counts as Hookflow's worker (src/temporal/worker.ts).
-    maxConcurrentActivityTaskExecutions: 200,
-    maxConcurrentWorkflowTaskExecutions: 100,
+    ...workerSlots(),
   });
   const running = worker.run();
-  running.catch((err) => send({ type: 'error', message: `floor worker stopped: ${(err as Error).message}` }));
-  stopFn = async () => {
+  running.catch((err) => send({ type: 'error', message: `${init.mode} worker stopped: ${(err as Error).message}` }));
+  handlers.stop = async () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running.catch(() => {});
     await connection.close();
     await agent.close();
   };
+  if (init.mode === 'limit') {
+    // Eager start needs the starting client on the worker's own connection.
+    const client = new Client({ connection, namespace: init.namespace });
+    handlers.start = async (m) => {
+      const body = standardEnvelope(m.eventId, m.type_, new Date(m.createdAt), m.data);
+      const handles = await Promise.all(
+        init.receivers.map((r, i) =>
+          client.workflow.start('limitDelivery', { taskQueue: init.taskQueue, workflowId: `limit-${m.eventId}-${i}`, args: [r.url, m.eventId, body], requestEagerStart: true }),
+        ),
+      );
+      return { started: handles.length, eager: handles.filter((h) => h.eagerlyStarted).length };
+    };
+  }
   return { taskQueue: init.taskQueue };
 }
 
-async function initHookflow(init: Extract<InitMessage, { mode: 'hookflow' }>): Promise<Record<string, unknown>> {
+async function initHookflow(init: Extract<InitMessage, { mode: 'hookflow' }>): Promise<HookflowInfo> {
   const [{ loadConfig }, { startHookflow }, { createApiKey }, { ensureWorkspace }] = await Promise.all([
     import('../src/config'),
     import('../src/runtime'),
@@ -135,13 +122,17 @@ async function initHookflow(init: Extract<InitMessage, { mode: 'hookflow' }>): P
     import('../src/db/repositories/workspaces'),
   ]);
   const config = loadConfig(init.env);
-  const running = await startHookflow(config, ['api', 'worker'], { progress: (m) => log(`hookflow: ${m}`) });
-  // A workspace of its own, so a shared database (the CI smoke test) sees no foreign rows.
-  const workspaceId = `ws_bench_${randomBytes(6).toString('hex')}`;
-  await ensureWorkspace(running.db, workspaceId, 'bench');
-  const { key } = await createApiKey(running.db, { workspaceId, name: 'bench' });
-  dbStatsFn = async (webhookIds) => {
-    const db = running.db;
+  const running = await startHookflow(config, init.roles, { progress: (m) => log(`hookflow ${init.roles.join('+')}: ${m}`) });
+  const db = running.db;
+  handlers.stop = () => running.stop();
+  // Workspaces of the bench's own, so a shared database (the CI smoke test) sees no foreign rows.
+  handlers.workspace = async (name) => {
+    const workspaceId = `ws_bench_${randomBytes(6).toString('hex')}`;
+    await ensureWorkspace(db, workspaceId, name);
+    const { key } = await createApiKey(db, { workspaceId, name: 'bench' });
+    return { workspaceId, apiKey: key };
+  };
+  handlers.dbStats = async (webhookIds) => {
     const rows = webhookIds.length ? await db('deliveries').whereIn('webhook_id', webhookIds).groupBy('status').select('status').count('* as n') : [];
     const att = webhookIds.length
       ? await db('delivery_attempts as a').join('deliveries as d', 'd.id', 'a.delivery_id').whereIn('d.webhook_id', webhookIds).count('* as n').first()
@@ -156,34 +147,44 @@ async function initHookflow(init: Extract<InitMessage, { mode: 'hookflow' }>): P
       transactions: Number(size.rows[0].x),
     };
   };
-  stopFn = () => running.stop();
-  return { apiUrl: running.apiUrl, apiKey: key, workspaceId, taskQueue: config.TEMPORAL_TASK_QUEUE };
+  return { apiUrl: running.apiUrl, taskQueue: config.TEMPORAL_TASK_QUEUE };
 }
 
-async function handle(msg: Request_): Promise<unknown> {
+function need<K extends keyof Handlers>(name: K): NonNullable<Handlers[K]> {
+  const fn = handlers[name];
+  if (!fn) throw new Error(`${name} is not available in this mode`);
+  return fn as NonNullable<Handlers[K]>;
+}
+
+async function handle(msg: ChildRequest): Promise<unknown> {
   switch (msg.type) {
     case 'init':
       if (msg.init.mode === 'ceiling') return initCeiling(msg.init);
-      if (msg.init.mode === 'floor') return initFloor(msg.init);
-      return initHookflow(msg.init);
+      if (msg.init.mode === 'hookflow') return initHookflow(msg.init);
+      return initTemporal(msg.init);
     case 'stats':
       return stats(!!msg.gc);
     case 'dbStats':
-      if (!dbStatsFn) throw new Error('dbStats only in hookflow mode');
-      return dbStatsFn(msg.webhookIds);
-    case 'stop':
-      await stopFn?.();
-      stopFn = null;
+      return need('dbStats')(msg.webhookIds);
+    case 'start':
+      return need('start')(msg);
+    case 'workspace':
+      return need('workspace')(msg.name);
+    case 'stop': {
+      const stop = handlers.stop;
+      handlers = {};
+      await stop?.();
       return {};
+    }
   }
 }
 
-process.on('message', (raw: Request_ | SendMessage) => {
-  if ((raw as SendMessage).type === 'send') {
-    onSend?.(raw as SendMessage);
+process.on('message', (raw: ChildRequest | SendMessage) => {
+  if (raw.type === 'send') {
+    handlers.send?.(raw);
     return;
   }
-  const msg = raw as Request_;
+  const msg = raw;
   handle(msg).then(
     (result) => send({ id: msg.id, ok: true, result }),
     (err: Error) => send({ id: msg.id, ok: false, error: err?.stack ?? String(err) }),
@@ -193,7 +194,7 @@ process.on('message', (raw: Request_ | SendMessage) => {
 // The parent went away (crash, Ctrl-C): stop what we started and leave.
 process.on('disconnect', () => {
   const done = () => process.exit(0);
-  (stopFn ? stopFn() : Promise.resolve()).then(done, done);
+  (handlers.stop ? handlers.stop() : Promise.resolve()).then(done, done);
   setTimeout(done, 15_000).unref();
 });
 process.on('SIGINT', () => {

@@ -1,4 +1,5 @@
-import type { BenchResult, PhaseResult } from './harness';
+import { MODES } from './options';
+import type { BenchResult, BurstResult, PhaseResult } from './results';
 import { fmt, mb, table } from './stats';
 
 const ms = (v: number | null | undefined) => fmt(v, 1);
@@ -19,10 +20,10 @@ export function renderReport(r: BenchResult): string {
     `machine: ${r.machine.cpus} cores (${r.machine.cpuModel}), ${(r.machine.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM, node ${r.machine.node}, ${r.machine.platform}`,
   );
   out.push(
-    `stack: ${r.stack.postgres} PostgreSQL, ${r.stack.temporal === 'dev-server' ? `Temporal dev server (${r.machine.temporalCli ?? 'temporal'})` : 'external Temporal'}`,
+    `stack: ${r.stack.postgres} PostgreSQL, ${r.stack.temporal === 'dev-server' ? `Temporal dev server (${r.machine.temporalCli ?? 'temporal'})` : 'external Temporal'}; hookflow: ${r.stack.hookflowLayout}`,
   );
   out.push('');
-  const modes = (['ceiling', 'floor', 'hookflow'] as const).filter((m) => r.modes[m]);
+  const modes = MODES.filter((m) => r.modes[m]);
   out.push(
     table(
       ['mode', 'deliveries', 'attempts', 'deliv/s', 'closed/s', 'drain s', 'p50 ms', 'p95 ms', 'p99 ms', '10% rate/s', '10% p50', '10% p95', '10% p99', 'RSS MB idle/peak', 'CPU ms/dlv worker', 'temporal', 'postgres', 'system', 'wf backlog peak/end'],
@@ -55,7 +56,7 @@ export function renderReport(r: BenchResult): string {
     ),
   );
   out.push(
-    `publish call (ceiling: hand-off to the sender; floor: ${o.webhooks} × client.workflow.start; hookflow: POST /v1/events → 202), p50/p99 ms: ` +
+    `publish call (ceiling: hand-off to the sender; floor: ${o.webhooks} × client.workflow.start; limit: IPC + ${o.webhooks} eager starts; hookflow: POST /v1/events → 202), p50/p99 ms: ` +
       modes
         .map((m) => {
           const x = r.modes[m]!;
@@ -68,6 +69,10 @@ export function renderReport(r: BenchResult): string {
   out.push('');
   const ratio = (v: number | null) => (v === null ? '–' : `${v.toFixed(3)} (${(v * 100).toFixed(1)} %)`);
   out.push(`deliveries/s  hookflow / floor   = ${ratio(r.ratios.hookflowOverFloor)}      closed/s: ${ratio(r.ratios.hookflowOverFloorClosed)}`);
+  out.push(`deliveries/s  hookflow / limit   = ${ratio(r.ratios.hookflowOverLimit)}      closed/s: ${ratio(r.ratios.hookflowOverLimitClosed)}`);
+  out.push(`deliveries/s  limit / floor      = ${ratio(r.ratios.limitOverFloor)}`);
+  const eager = r.modes.limit?.eagerStarts;
+  if (eager) out.push(`limit: ${eager.eager} of ${eager.total} workflow starts were eager`);
   out.push(`deliveries/s  hookflow / ceiling = ${ratio(r.ratios.hookflowOverCeiling)}      closed/s: ${ratio(r.ratios.hookflowOverCeilingClosed)}`);
   out.push(`deliveries/s  floor / ceiling    = ${ratio(r.ratios.floorOverCeiling)}`);
 
@@ -118,6 +123,23 @@ export function renderReport(r: BenchResult): string {
       ),
     );
   }
+  if (r.burst) out.push('', ...burstLines(`burst: ${r.burst.events} events from ${r.burst.producers} producers over HTTP`, r.burst, o.webhooks));
+  const f = r.fairness;
+  if (f) {
+    out.push('', ...burstLines(`fairness: workspace A's burst of ${f.burst.expected} deliveries from ${f.burst.producers} producers`, f.burst, o.webhooks));
+    out.push(
+      table(
+        [`workspace B, one event every ${f.intervalMs} ms`, 'events', 'deliveries', 'publish→receipt p50 ms', 'p95 ms', 'p99 ms', 'publish p50 ms', 'publish p99 ms'],
+        (
+          [
+            ['alone', f.alone],
+            ["during A's burst", f.during],
+          ] as const
+        ).map(([name, x]) => [name, x.events, x.deliveries, ms(x.latencyMs?.p50), ms(x.latencyMs?.p95), ms(x.latencyMs?.p99), ms(x.publishMs?.p50), ms(x.publishMs?.p99)]),
+      ),
+    );
+    out.push(`B's p50 during A's burst ÷ alone = ${fmt(f.p50Ratio, 2)} (p99: ${fmt(f.p99Ratio, 2)})`);
+  }
   const h = r.modes.hookflow;
   if (h?.db) out.push('', `hookflow database check: ${JSON.stringify(h.db.byStatus)} over ${h.db.attempts} recorded attempts (${h.dbConsistent ? 'consistent with the receivers' : 'INCONSISTENT'})`);
   out.push('');
@@ -129,4 +151,13 @@ export function renderReport(r: BenchResult): string {
   for (const e of r.errors) out.push(`ERROR: ${e}`);
   out.push(`${r.ok ? 'OK' : 'FAILED'} in ${r.seconds} s`);
   return out.join('\n');
+}
+
+function burstLines(title: string, b: BurstResult, webhooks: number): string[] {
+  return [
+    title,
+    `  accepted ${fmt(b.acceptedPerSec, 1)} events/s (publish p50 ${ms(b.publishMs?.p50)} ms, p99 ${ms(b.publishMs?.p99)} ms, ${b.rejected} answered 429/503 and retried)`,
+    `  delivered ${b.deliveries}/${b.expected} at ${fmt(b.deliveriesPerSec, 1)}/s (${fmt(b.deliveriesPerSec / webhooks, 1)} events/s), all within ${fmt(b.allDeliveredSeconds, 1)} s of the first publish; ` +
+      `publish→receipt p50 ${ms(b.latencyMs?.p50)} ms, p99 ${ms(b.latencyMs?.p99)} ms; accepted ÷ delivered events/s = ${fmt(b.acceptedOverDeliveredEvents, 2)}`,
+  ];
 }

@@ -1,9 +1,11 @@
 /**
- * `npm run bench -- [options]`: ceiling vs naive Temporal floor vs Hookflow (see docs/benchmarks.md).
- * Progress on stderr; the report and one `BENCH_JSON {...}` line on stdout. Exit code 1 when a
- * signature fails verification, a delivery goes missing or anything else fails.
+ * `npm run bench -- [options]`: ceiling, naive Temporal floor, the design's limit and Hookflow
+ * (see docs/benchmarks.md). Progress on stderr; the report and one `BENCH_JSON {...}` line on
+ * stdout. Exit code 1 when a signature fails verification, a delivery goes missing or anything
+ * else fails; 2 for a bad command line.
  */
-import { parseArgs, runBench, USAGE } from './harness';
+import { runBench } from './harness';
+import { parseBenchArgs, USAGE } from './options';
 import { renderReport } from './report';
 
 async function main(): Promise<number> {
@@ -14,9 +16,9 @@ async function main(): Promise<number> {
   }
   let opts;
   try {
-    opts = parseArgs(argv);
+    opts = parseBenchArgs(argv);
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
     return 2;
   }
   const controller = new AbortController();

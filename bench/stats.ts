@@ -68,8 +68,8 @@ export interface TreeSample {
   rssBytes: number;
 }
 
-/** CPU time and RSS of each named process tree (Linux /proc; null elsewhere or when gone). */
-export function sampleTrees(roots: Record<string, number | null | undefined>): Record<string, TreeSample | null> {
+/** CPU time and RSS of each named process tree, or trees summed (Linux /proc; null elsewhere or when gone). */
+export function sampleTrees(roots: Record<string, number | number[] | null | undefined>): Record<string, TreeSample | null> {
   const stats = readProcStats();
   const result: Record<string, TreeSample | null> = {};
   if (!stats) {
@@ -84,13 +84,14 @@ export function sampleTrees(roots: Record<string, number | null | undefined>): R
   }
   const page = 4096;
   for (const [name, root] of Object.entries(roots)) {
-    if (!root || !stats.has(root)) {
+    const tops = (Array.isArray(root) ? root : [root]).filter((pid): pid is number => !!pid && stats.has(pid));
+    if (!tops.length) {
       result[name] = null;
       continue;
     }
     let ticks = 0;
     let rss = 0;
-    const stack = [root];
+    const stack = [...tops];
     while (stack.length) {
       const pid = stack.pop()!;
       const s = stats.get(pid);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, StartupError, type Config } from './config';
 import { createDb, ensureDatabase, migrateLatest } from './db/knex';
 import { createApiKey, SCOPES, type Scope } from './db/repositories/api-keys';
@@ -25,9 +26,14 @@ const USAGE = `hookflow <command>
 
 Configuration is read from the environment; see README.md.`;
 
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
+/** A subcommand's `--flag value` options (node:util parseArgs); an unknown flag is an error. */
+function flags<K extends string>(args: string[], names: readonly K[]): { values: Partial<Record<K, string>>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options: Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) });
+    return { values: values as Partial<Record<K, string>>, positionals };
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 async function runRoles(config: Config, roles: Role[], banner: boolean): Promise<void> {
@@ -91,17 +97,18 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'keys': {
-      if (args[0] !== 'create') throw new ConfigError('usage: hookflow keys create --workspace <id> [--name <n>] [--scopes a,b]');
+      const { values, positionals } = flags(args, ['workspace', 'name', 'scopes']);
+      if (positionals.join(' ') !== 'create') throw new ConfigError('usage: hookflow keys create --workspace <id> [--name <n>] [--scopes a,b]');
       if (!config.DATABASE_URL) throw new ConfigError('hookflow keys needs DATABASE_URL');
-      const workspace = arg(args, '--workspace');
+      const workspace = values.workspace;
       if (!workspace) throw new ConfigError('--workspace <id> is required');
-      const scopes = (arg(args, '--scopes')?.split(',') ?? [...SCOPES]) as Scope[];
+      const scopes = (values.scopes?.split(',') ?? [...SCOPES]) as Scope[];
       const bad = scopes.filter((s) => !SCOPES.includes(s));
       if (bad.length) throw new ConfigError(`unknown scopes: ${bad.join(', ')} (known: ${SCOPES.join(', ')})`);
       const db = createDb(config.DATABASE_URL);
       try {
         await ensureWorkspace(db, workspace, workspace);
-        const { key, row } = await createApiKey(db, { workspaceId: workspace, name: arg(args, '--name') ?? 'cli', scopes });
+        const { key, row } = await createApiKey(db, { workspaceId: workspace, name: values.name ?? 'cli', scopes });
         process.stdout.write(`${key}\n`);
         process.stderr.write(`created ${row.id} for ${workspace} with scopes ${scopes.join(',')}; store it now, it is not shown again\n`);
       } finally {
@@ -111,9 +118,10 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'seed-event-types': {
       if (!config.DATABASE_URL) throw new ConfigError('hookflow seed-event-types needs DATABASE_URL');
-      const profile = arg(args, '--profile') as keyof typeof SEED_EVENT_TYPES | undefined;
+      const { values } = flags(args, ['profile', 'workspace']);
+      const profile = values.profile as keyof typeof SEED_EVENT_TYPES | undefined;
       if (!profile || !(profile in SEED_EVENT_TYPES)) throw new ConfigError(`--profile must be one of ${Object.keys(SEED_EVENT_TYPES).join(', ')}`);
-      const workspace = arg(args, '--workspace') ?? DEFAULT_WORKSPACE;
+      const workspace = values.workspace ?? DEFAULT_WORKSPACE;
       const db = createDb(config.DATABASE_URL);
       try {
         await ensureWorkspace(db, workspace, workspace);

@@ -9,6 +9,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
 
 export type ReceiverScheme = 'standard' | 'productive' | 'sha256' | 'hex';
 export const RECEIVER_SCHEMES: readonly ReceiverScheme[] = ['standard', 'productive', 'sha256', 'hex'];
@@ -255,31 +256,36 @@ const PROFILE_SETTINGS: Record<string, { scheme: ReceiverScheme; header?: string
   basic: { scheme: 'hex', header: 'X-Signature' },
 };
 
-const FLAGS = ['--port', '--host', '--scheme', '--profile', '--secret', '--header', '--tolerance'] as const;
-type Flag = (typeof FLAGS)[number];
+const FLAGS = ['port', 'host', 'scheme', 'profile', 'secret', 'header', 'tolerance'] as const;
+type Flag = `--${(typeof FLAGS)[number]}`;
 
 function usageError(message: string): Error {
   return new Error(`${message}\n\nusage: ${RECEIVER_USAGE}`);
 }
 
+/** node:util's parse errors in this command's words (the option or argument it is about). */
+function parseError(err: { code?: string; message: string }): Error {
+  const subject = /'([^' ]+)/.exec(err.message)?.[1] ?? '';
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return usageError(`${subject} needs a value`);
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return usageError(`unknown argument "${subject}"`);
+  return usageError(err.message);
+}
+
 /** Parses `--port 4000 --host 127.0.0.1 --scheme standard --secret whsec_… --header X-…` (also `--flag=value`). */
 export function parseReceiverArgs(argv: string[]): Omit<ReceiverOptions, 'log'> {
+  let tokens;
+  try {
+    ({ tokens } = parseArgs({ args: argv, strict: true, tokens: true, options: Object.fromEntries(FLAGS.map((f) => [f, { type: 'string' as const }])) }));
+  } catch (err) {
+    throw parseError(err as Error & { code?: string });
+  }
   const seen = new Map<Flag, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const eq = a.indexOf('=');
-    const name = (a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a) as Flag;
-    if (!FLAGS.includes(name)) throw usageError(`unknown argument "${a}"`);
-    let value: string | undefined;
-    if (a.startsWith('--') && eq > 0) value = a.slice(eq + 1);
-    else {
-      value = argv[i + 1];
-      if (value === undefined || value.startsWith('--')) throw usageError(`${name} needs a value`);
-      i++;
-    }
-    if (value === '') throw usageError(`${name} needs a value`);
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    const name = t.rawName as Flag;
+    if (!t.value) throw usageError(`${name} needs a value`);
     if (seen.has(name)) throw usageError(`${name} given twice`);
-    seen.set(name, value);
+    seen.set(name, t.value);
   }
 
   const secret = seen.get('--secret');

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Worker as WorkerThread } from 'node:worker_threads';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { SA } from '../../workflows/definitions';
+import { workerSlots } from './worker-slots';
 
 import fs from 'node:fs';
 
@@ -141,23 +142,13 @@ export async function createWorker(opts: {
   deps: ActivityDeps;
   maxConcurrentActivities?: number;
 }): Promise<Worker> {
-  const slots = opts.maxConcurrentActivities ?? 200;
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities(opts.deps),
-    maxConcurrentActivityTaskExecutions: slots,
-    // A first attempt runs as a local activity inside its workflow task, which holds the task's
-    // slot while the HTTP request is out: as many slots as activity slots.
-    maxConcurrentWorkflowTaskExecutions: slots,
-    maxConcurrentLocalActivityExecutions: slots,
-    // A delivery sleeps for minutes to hours between attempts: keeping it in the sticky cache
-    // buys nothing and costs ~100 KB of RSS each (measured), so the cache only covers the
-    // deliveries in flight (one per workflow-task slot). An evicted delivery replays its short
-    // history when its timer fires.
-    maxCachedWorkflows: slots,
+    ...workerSlots(opts.maxConcurrentActivities),
     // Give in-flight HTTP attempts time to finish on SIGTERM.
     shutdownGraceTime: '20s',
   });
