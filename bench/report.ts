@@ -71,10 +71,10 @@ export function renderReport(r: BenchResult): string {
   out.push(`deliveries/s  hookflow / floor   = ${ratio(r.ratios.hookflowOverFloor)}      closed/s: ${ratio(r.ratios.hookflowOverFloorClosed)}`);
   out.push(`deliveries/s  hookflow / limit   = ${ratio(r.ratios.hookflowOverLimit)}      closed/s: ${ratio(r.ratios.hookflowOverLimitClosed)}`);
   out.push(`deliveries/s  limit / floor      = ${ratio(r.ratios.limitOverFloor)}`);
-  const eager = r.modes.limit?.eagerStarts;
-  if (eager) out.push(`limit: ${eager.eager} of ${eager.total} workflow starts were eager`);
   out.push(`deliveries/s  hookflow / ceiling = ${ratio(r.ratios.hookflowOverCeiling)}      closed/s: ${ratio(r.ratios.hookflowOverCeilingClosed)}`);
   out.push(`deliveries/s  floor / ceiling    = ${ratio(r.ratios.floorOverCeiling)}`);
+  const eager = r.modes.limit?.eagerStarts;
+  if (eager) out.push(`limit: ${eager.eager} of ${eager.total} workflow starts were eager`);
 
   if (r.scale.length) {
     out.push('');
