@@ -142,19 +142,22 @@ async function publishOne(abort: Abort, phase: Phase, seq: number, publish: Publ
   }
 }
 
-/** C slots; each publishes an event, waits until all its deliveries arrived, then the next. */
-export const closedLoop = (ctx: BenchContext, phase: Phase, publish: Publish) => async () => {
+/** `count` slots take the next event in turn; with `waitEach` a slot waits for the event's deliveries before the next. */
+async function slots(ctx: BenchContext, phase: Phase, count: number, publish: Publish, waitEach: boolean): Promise<void> {
   let next = 0;
   const slot = async () => {
     while (next < phase.events && !ctx.abort.error) {
       const seq = next++;
       phase.markPublished(seq);
       await publishOne(ctx.abort, phase, seq, publish, ctx.opts.stallTimeoutS * 1000);
-      await ctx.abort.race(phase.waitEvent(seq));
+      if (waitEach) await ctx.abort.race(phase.waitEvent(seq));
     }
   };
-  await Promise.all(Array.from({ length: Math.min(ctx.opts.concurrency, phase.events) }, slot));
-};
+  await Promise.all(Array.from({ length: Math.min(count, phase.events) }, slot));
+}
+
+/** C slots; each publishes an event, waits until all its deliveries arrived, then the next. */
+export const closedLoop = (ctx: BenchContext, phase: Phase, publish: Publish) => () => slots(ctx, phase, ctx.opts.concurrency, publish, true);
 
 /**
  * Arrivals at fixed intervals whatever the completions; latency from the intended time (no
@@ -181,14 +184,6 @@ export const openLoop =
 
 /** C producers, each publishing its next event as soon as the last one was accepted; then wait for all deliveries. */
 export const producers = (ctx: BenchContext, phase: Phase, count: number, publish: Publish) => async () => {
-  let next = 0;
-  const producer = async () => {
-    while (next < phase.events && !ctx.abort.error) {
-      const seq = next++;
-      phase.markPublished(seq);
-      await publishOne(ctx.abort, phase, seq, publish, ctx.opts.stallTimeoutS * 1000);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(count, phase.events) }, producer));
+  await slots(ctx, phase, count, publish, false);
   await ctx.abort.race(phase.waitAll());
 };

@@ -1,8 +1,6 @@
 import { payload } from '../phase';
-import { forkChild } from '../processes';
-import type { InitMessage } from '../protocol';
 import { standardEnvelope } from '../signing';
-import type { SetupMode } from './mode';
+import { runningOn, startWorkerChild, type SetupMode } from './mode';
 
 /**
  * The simplest Temporal design (bench/naive): one workflow and one regular activity per
@@ -10,12 +8,9 @@ import type { SetupMode } from './mode';
  */
 export const setupFloor: SetupMode = async (ctx, cleanup) => {
   const taskQueue = `bench-naive-${ctx.runTag}`;
-  const child = await forkChild(ctx.abort, 'floor', ctx.opts.cpuProfDir);
-  cleanup.push('floor process', () => child.stop(!!ctx.abort.error));
-  const init: InitMessage = { mode: 'floor', address: ctx.stack.temporalAddress, namespace: 'default', taskQueue, receivers: ctx.refs };
-  await ctx.abort.race(child.request('init', { init }, 180_000));
+  const child = await startWorkerChild(ctx, cleanup, 'floor', taskQueue);
   return {
-    target: { procs: [child], db: null, taskQueue, runningQuery: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'` },
+    target: { procs: [child], db: null, taskQueue, runningQuery: runningOn(taskQueue) },
     publish: async (phase, seq) => {
       const eventId = `evt_${phase.id}_${seq}`;
       const body = standardEnvelope(eventId, 'bench.delivery', new Date(), payload(ctx.opts.payloadBytes, phase, seq));

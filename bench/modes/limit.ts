@@ -1,6 +1,5 @@
-import { forkChild } from '../processes';
-import type { InitMessage, StartResult } from '../protocol';
-import { eventMessage, type SetupMode } from './mode';
+import type { StartResult } from '../protocol';
+import { eventMessage, runningOn, startWorkerChild, type SetupMode } from './mode';
 
 /**
  * Hookflow's design at its cheapest (bench/naive's limitDelivery): each delivery a workflow
@@ -10,13 +9,10 @@ import { eventMessage, type SetupMode } from './mode';
  */
 export const setupLimit: SetupMode = async (ctx, cleanup) => {
   const taskQueue = `bench-limit-${ctx.runTag}`;
-  const child = await forkChild(ctx.abort, 'limit', ctx.opts.cpuProfDir);
-  cleanup.push('limit process', () => child.stop(!!ctx.abort.error));
-  const init: InitMessage = { mode: 'limit', address: ctx.stack.temporalAddress, namespace: 'default', taskQueue, receivers: ctx.refs };
-  await ctx.abort.race(child.request('init', { init }, 180_000));
+  const child = await startWorkerChild(ctx, cleanup, 'limit', taskQueue);
   const starts = { eager: 0, total: 0 };
   return {
-    target: { procs: [child], db: null, taskQueue, runningQuery: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'` },
+    target: { procs: [child], db: null, taskQueue, runningQuery: runningOn(taskQueue) },
     publish: async (phase, seq) => {
       const r = await child.request<StartResult>('start', { ...eventMessage(ctx, phase, seq) });
       starts.eager += r.eager;
