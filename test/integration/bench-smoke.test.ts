@@ -1,4 +1,4 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, onTestFailed } from 'vitest';
 import { MODES, runBench, type BenchOptions } from '../../bench/harness';
 import { renderReport } from '../../bench/report';
 
@@ -17,8 +17,14 @@ const stack = (): Partial<BenchOptions> => ({
   hookflowEnv: { HOOKFLOW_ENCRYPTION_KEY: inject('encryptionKey'), HOOKFLOW_RECONCILE_AFTER_S: '86400' },
 });
 
-function expectClean(result: Awaited<ReturnType<typeof runBench>>, lines: string[]) {
-  if (!result.ok) console.error(lines.slice(-30).join('\n'));
+/** The harness's progress lines, shown when the test fails (a timeout included). */
+function progressLog(): string[] {
+  const lines: string[] = [];
+  onTestFailed(() => console.error(lines.slice(-40).join('\n')));
+  return lines;
+}
+
+function expectClean(result: Awaited<ReturnType<typeof runBench>>) {
   expect(result.errors).toEqual([]);
   expect(result.ok).toBe(true);
   expect(result.verificationFailures).toBe(0);
@@ -28,7 +34,7 @@ function expectClean(result: Awaited<ReturnType<typeof runBench>>, lines: string
 
 describe('bench harness smoke run', () => {
   it('delivers every event in ceiling, floor, limit and hookflow mode with verified signatures', async () => {
-    const lines: string[] = [];
+    const lines = progressLog();
     const events = 20;
     const webhooks = 2;
     const result = await runBench({
@@ -45,9 +51,9 @@ describe('bench harness smoke run', () => {
       warmup: 0,
       burstEvents: 0,
       fairnessDeliveries: 0,
-      progress: (l) => lines.push(l),
+      progress: (l) => lines.push(`${new Date().toISOString().slice(11, 23)} ${l}`),
     });
-    expectClean(result, lines);
+    expectClean(result);
     for (const mode of MODES) {
       const m = result.modes[mode]!;
       expect(m, mode).toBeDefined();
@@ -69,10 +75,10 @@ describe('bench harness smoke run', () => {
     // What the CLI prints: the table and the BENCH_JSON line.
     expect(renderReport(result)).toContain('hookflow / limit');
     expect(JSON.parse(JSON.stringify(result)).modes.floor.main.deliveries).toBe(events * webhooks);
-  }, 150_000);
+  }, 300_000);
 
   it('runs the burst and fairness phases against one API process and two worker processes', async () => {
-    const lines: string[] = [];
+    const lines = progressLog();
     const result = await runBench({
       ...stack(),
       modes: ['hookflow'],
@@ -88,9 +94,9 @@ describe('bench harness smoke run', () => {
       fairnessDeliveries: 40,
       fairnessIntervalMs: 100,
       fairnessAloneSeconds: 0.5,
-      progress: (l) => lines.push(l),
+      progress: (l) => lines.push(`${new Date().toISOString().slice(11, 23)} ${l}`),
     });
-    expectClean(result, lines);
+    expectClean(result);
     expect(result.stack.hookflowLayout).toBe('1 api process + 2 worker processes');
     const burst = result.burst!;
     expect(burst.deliveries).toBe(20 * 2);
@@ -108,5 +114,5 @@ describe('bench harness smoke run', () => {
     const report = renderReport(result);
     expect(report).toContain('burst: 20 events from 5 producers');
     expect(report).toContain("during A's burst");
-  }, 150_000);
+  }, 300_000);
 });
