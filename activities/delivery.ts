@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { DeliveryGoneError, finishDelivery, runAttempt, type AttemptDeps, type AttemptInput, type AttemptResult } from '../src/delivery/attempt';
+import { finishDelivery } from '../src/db/repositories/deliveries';
+import { DeliveryGoneError, runAttempt, type AttemptDeps, type AttemptInput, type AttemptResult } from '../src/delivery/attempt';
 import type { DeliveryStatus } from '../workflows/definitions';
 
 /** Well inside the workflow's 10 s heartbeatTimeout; the SDK throttles what it sends anyway. */

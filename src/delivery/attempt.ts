@@ -1,17 +1,15 @@
 import type { Db } from '../db/knex';
 import * as deliveries from '../db/repositories/deliveries';
+import type { EventRow } from '../db/repositories/events';
 import * as webhooks from '../db/repositories/webhooks';
-import type { NotificationKind } from '../db/repositories/notifications';
-import { notify as storeNotification } from '../services/notify';
 import { newId } from '../domain/ids';
-import { PROFILES } from '../domain/profiles';
-import { nextDelay, parseRetryAfter } from '../domain/retry-policy';
-import { buildEnvelope, encodeBody } from '../signing/envelope';
+import { notify } from '../services/notify';
 import type { SecretBox } from '../signing/secret-box';
-import { sign } from '../signing/sign';
-import type { AttemptTrigger, DeliveryStatus } from '../../workflows/definitions';
+import { isFinal, type AttemptTrigger, type DeliveryStatus } from '../../workflows/definitions';
+import { decide, type AttemptOutcome, type Decision, type DeliveryRules, type StreakAfter } from './decide';
 import type { Sender } from './http-client';
-import { classifyOutcome, type ErrorClass } from './outcome';
+import type { ErrorClass } from './outcome';
+import { activeSecrets, prepareRequest, toOutcome } from './prepare';
 
 export interface AttemptDeps {
   db: Db;
@@ -56,7 +54,7 @@ export const MAX_STORED_BODY = 4096;
 export class DeliveryGoneError extends Error {}
 
 function resultFromRow(d: deliveries.DeliveryRow, now: number, code: number | null, errorClass: ErrorClass | null): AttemptResult {
-  const final = deliveries.FINAL_STATUSES.includes(d.status);
+  const final = isFinal(d.status);
   return {
     status: d.status,
     nextDelayMs: final ? null : Math.max(0, (d.next_attempt_at?.getTime() ?? now) - now),
@@ -65,11 +63,22 @@ function resultFromRow(d: deliveries.DeliveryRow, now: number, code: number | nu
   };
 }
 
+/** What persisting a decision needs to know about the attempt. */
+interface Recorded {
+  webhook: webhooks.WebhookRow;
+  event: EventRow;
+  attempt: deliveries.AttemptRow;
+  outcome: AttemptOutcome & { errorMessage: string | null };
+  rules: DeliveryRules;
+  now: number;
+  random?: () => number;
+}
+
 /**
- * One attempt: load the webhook and its secret, sign, send, then record the attempt, the
- * endpoint's failure streak, notifications and the delivery's new state in one transaction.
- * HTTP failures are returned; only infrastructure errors throw (and Temporal retries them).
- * Re-running an attempt that was already recorded returns the recorded outcome unsent.
+ * One attempt: load the webhook and its secret, prepare the request, send it, then record the
+ * attempt and persist what `decide` makes of it. HTTP failures are returned; only
+ * infrastructure errors throw (and Temporal retries them). Re-running an attempt that was
+ * already recorded returns the recorded outcome unsent.
  */
 export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promise<AttemptResult> {
   const { db } = deps;
@@ -87,127 +96,31 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
   }
   if (!event) throw new DeliveryGoneError(`event ${delivery.event_id} not found`);
 
-  const profile = PROFILES[webhook.profile];
-  const secrets: string[] = [];
-  if (webhook.secret_enc) secrets.push(deps.secretBox.decrypt(webhook.secret_enc));
-  if (webhook.previous_secret_enc && webhook.previous_secret_expires_at && webhook.previous_secret_expires_at.getTime() > now()) {
-    secrets.push(deps.secretBox.decrypt(webhook.previous_secret_enc));
-  }
-  const envelope = buildEnvelope(profile.envelope, { id: event.id, type: event.type, createdAt: event.created_at, data: event.payload }, webhook.id);
-  const body = encodeBody(webhook.content_type, envelope);
-  const startedAt = new Date(now());
-  const timestamp = Math.floor(startedAt.getTime() / 1000);
-  const signatureHeaders = sign(webhook.signature_scheme, { secrets, msgId: delivery.id, timestamp, body, header: webhook.signature_header });
-  const extraIds: Record<string, string> =
-    profile.envelope === 'generic' ? { 'X-Webhook-ID': delivery.id, 'X-Webhook-Timestamp': String(timestamp) } : {};
-
-  const res = await deps.send({
-    url: webhook.url,
-    method: webhook.method,
-    headers: { ...webhook.custom_headers, 'content-type': webhook.content_type, ...extraIds, ...signatureHeaders },
-    body,
-    timeoutMs: webhook.timeout_ms,
-  });
-
-  const outcome = res.kind === 'response' ? classifyOutcome(res.statusCode) : null;
-  const ok = outcome?.ok ?? false;
-  const errorClass: ErrorClass | null = res.kind === 'error' ? res.errorClass : outcome!.errorClass;
-  const responseCode = res.kind === 'response' ? res.statusCode : null;
-  let errorMessage: string | null = res.kind === 'error' ? res.message : null;
-  if (res.kind === 'response' && errorClass === 'redirect') errorMessage = `redirect not followed: Location ${String(res.headers.location ?? '')}`;
-
-  const attempt: deliveries.AttemptRow = {
-    id: newId('att'),
-    delivery_id: delivery.id,
-    attempt_no: input.attemptNo,
-    started_at: startedAt,
-    duration_ms: res.durationMs,
-    response_code: responseCode,
-    response_body: res.kind === 'response' ? res.body.slice(0, MAX_STORED_BODY) : null,
-    error_class: errorClass,
-    error_message: errorMessage,
-    trigger: input.trigger,
+  const startedAt = now();
+  const res = await deps.send(prepareRequest(webhook, event, delivery.id, activeSecrets(webhook, deps.secretBox, startedAt), startedAt));
+  const outcome = toOutcome(res);
+  const r: Recorded = {
+    webhook,
+    event,
+    outcome,
+    rules: { deliveryId: delivery.id, kind: isTest ? 'test' : webhook.is_system ? 'system' : 'regular', policy: webhook.retry_policy, maxAttempts: webhook.max_attempts },
+    now: now(),
+    random: deps.random,
+    attempt: {
+      id: newId('att'),
+      delivery_id: delivery.id,
+      attempt_no: input.attemptNo,
+      started_at: new Date(startedAt),
+      duration_ms: res.durationMs,
+      response_code: outcome.responseCode,
+      response_body: res.kind === 'response' ? res.body.slice(0, MAX_STORED_BODY) : null,
+      error_class: outcome.errorClass,
+      error_message: outcome.errorMessage,
+      trigger: input.trigger,
+    },
   };
   const queued: string[] = [];
-  const notifier = (trx: Db) => async (kind: NotificationKind, extra: Record<string, unknown> = {}) => {
-    const eventId = await storeNotification(trx, {
-      workspace_id: webhook.workspace_id,
-      webhook_id: webhook.id,
-      kind,
-      payload: { webhook_id: webhook.id, webhook_name: webhook.name, url: webhook.url, delivery_id: delivery.id, event_id: event.id, ...extra },
-    });
-    if (eventId) queued.push(eventId);
-  };
-
-  let result: AttemptResult;
-  if (ok) {
-    // The common case in one statement; a streak that notified ends in its own transaction.
-    const streakWebhookId = isTest || webhook.is_system ? null : webhook.id;
-    const done = await deliveries.recordSuccessfulAttempt(db, attempt, { last_response_code: responseCode, last_response_time_ms: res.durationMs, completed_at: new Date(now()) }, streakWebhookId);
-    if (!done.inserted) {
-      // A concurrent run of this same attempt recorded it first; its outcome stands.
-      result = resultFromRow((await deliveries.getDeliveryById(db, delivery.id))!, now(), responseCode, errorClass);
-    } else {
-      if (done.notifiedStreak) {
-        await db.transaction(async (trx) => {
-          const { recovered, failures } = await webhooks.recordSuccess(trx, webhook.id);
-          if (recovered) await notifier(trx)('endpoint.recovered', { previous_consecutive_failures: failures });
-        });
-      }
-      result = { status: 'success', nextDelayMs: null, responseCode, errorClass };
-    }
-  } else {
-    result = await db.transaction(async (trx) => {
-      const fresh = await deliveries.insertAttempt(trx, attempt);
-      if (!fresh) {
-        // A concurrent run of this same attempt recorded it first; its outcome stands.
-        const current = (await deliveries.getDeliveryById(trx, delivery.id))!;
-        return resultFromRow(current, now(), responseCode, errorClass);
-      }
-      let status: DeliveryStatus;
-      let delay: number | null = null;
-      const notify = notifier(trx);
-      const disable = async (reason: string) => {
-        if (await webhooks.disableWebhook(trx, webhook.id, reason)) await notify('endpoint.disabled', { reason });
-      };
-
-      if (webhook.is_system) {
-        // Notifications about the notification endpoint itself would recurse: it only retries.
-        delay = nextDelay(webhook.retry_policy, webhook.max_attempts, input.attemptNo, null, deps.random);
-        status = delay === null ? 'failed' : 'retrying';
-      } else if (isTest) {
-        status = 'failed';
-      } else {
-        const policy = webhook.retry_policy;
-        const streak = await webhooks.recordFailure(trx, webhook.id, policy.notify_after_consecutive_failures, startedAt);
-        if (streak.crossed) await notify('endpoint.failing', { consecutive_failures: streak.consecutive_failures, failing_since: streak.failing_since });
-        const retryAfter =
-          res.kind === 'response' && outcome!.honourRetryAfter ? parseRetryAfter(String(res.headers['retry-after'] ?? ''), now()) : null;
-        delay = outcome?.gone ? null : nextDelay(policy, webhook.max_attempts, input.attemptNo, retryAfter, deps.random);
-        status = delay === null ? 'failed' : 'retrying';
-        if (outcome?.gone) {
-          await disable('endpoint answered 410 Gone');
-        } else if (delay === null) {
-          await notify('delivery.exhausted', { attempts: input.attemptNo });
-          if (policy.disable_on_exhaustion) await disable(`delivery ${delivery.id} failed after ${input.attemptNo} attempts`);
-        }
-        if (policy.disable_after_failing_for !== null && now() - new Date(streak.failing_since).getTime() >= policy.disable_after_failing_for) {
-          await disable(`failing since ${new Date(streak.failing_since).toISOString()}`);
-        }
-      }
-      const final = delay === null;
-      await deliveries.updateDelivery(trx, delivery.id, {
-        status,
-        attempts: input.attemptNo,
-        next_attempt_at: final ? null : new Date(now() + delay!),
-        last_response_code: responseCode,
-        last_response_time_ms: res.durationMs,
-        last_error: errorMessage ?? (errorClass === 'http_status' ? `HTTP ${responseCode}` : null),
-        completed_at: final ? new Date(now()) : null,
-      });
-      return { status, nextDelayMs: delay, responseCode, errorClass };
-    });
-  }
+  const result = outcome.ok ? await recordSuccess(db, r, queued) : await recordFailure(db, r, queued);
   for (const eventId of queued) {
     await deps.dispatchEvent?.(eventId).catch(() => {
       /* left undispatched: the reconciler starts it */
@@ -217,7 +130,7 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
     deliveryId: delivery.id,
     status: result.status,
     final: result.nextDelayMs === null,
-    errorClass,
+    errorClass: outcome.errorClass,
     durationMs: res.durationMs,
     profile: webhook.profile,
     sincePublishMs: input.attemptNo === 1 && !isTest ? Date.now() - event.created_at.getTime() : null,
@@ -225,10 +138,71 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
   return result;
 }
 
-/** Ends a delivery outside an attempt (cancel). */
-export async function finishDelivery(db: Db, deliveryId: string, status: DeliveryStatus): Promise<void> {
-  await db('deliveries')
-    .where({ id: deliveryId })
-    .whereNotIn('status', ['success'])
-    .update({ status, next_attempt_at: null, completed_at: db.fn.now(), updated_at: db.fn.now() });
+/** The decision's result for the workflow; also when a concurrent run recorded this attempt first. */
+async function outcomeOf(db: Db, r: Recorded, decision: Decision | null): Promise<AttemptResult> {
+  const { responseCode, errorClass } = r.outcome;
+  if (decision) return { status: decision.status, nextDelayMs: decision.nextDelayMs, responseCode, errorClass };
+  // A concurrent run of this same attempt recorded it first; its outcome stands.
+  return resultFromRow((await deliveries.getDeliveryById(db, r.attempt.delivery_id))!, r.now, responseCode, errorClass);
+}
+
+/**
+ * The common case in one statement (attempt, delivery, a streak that never notified); a streak
+ * that notified ends in its own transaction, with its endpoint.recovered.
+ */
+async function recordSuccess(db: Db, r: Recorded, queued: string[]): Promise<AttemptResult> {
+  const { attempt, outcome } = r;
+  const streakWebhookId = r.rules.kind === 'regular' ? r.webhook.id : null;
+  const delivery = { last_response_code: outcome.responseCode, last_response_time_ms: attempt.duration_ms, completed_at: new Date(r.now) };
+  const done = await deliveries.recordSuccessfulAttempt(db, attempt, delivery, streakWebhookId);
+  if (!done.inserted) return outcomeOf(db, r, null);
+  if (!done.notifiedStreak) return outcomeOf(db, r, decide(r.rules, outcome, null, attempt.attempt_no, r.now, r.random));
+  const decision = await db.transaction(async (trx) => {
+    const ended = await webhooks.recordSuccess(trx, r.webhook.id);
+    const streak: StreakAfter = { kind: 'recovered', previousFailures: ended.failures, notified: ended.recovered };
+    const d = decide(r.rules, outcome, streak, attempt.attempt_no, r.now, r.random);
+    await persistNotifications(trx, r, d, queued);
+    return d;
+  });
+  return outcomeOf(db, r, decision);
+}
+
+/** A failure: the attempt, the counted streak, then the decision, in one transaction. */
+async function recordFailure(db: Db, r: Recorded, queued: string[]): Promise<AttemptResult> {
+  const { attempt, outcome } = r;
+  const decision = await db.transaction(async (trx) => {
+    if (!(await deliveries.insertAttempt(trx, attempt))) return null;
+    let streak: StreakAfter | null = null;
+    if (r.rules.kind === 'regular') {
+      const s = await webhooks.recordFailure(trx, r.webhook.id, r.rules.policy.notify_after_consecutive_failures, attempt.started_at);
+      streak = { kind: 'failed', consecutiveFailures: s.consecutive_failures, failingSince: new Date(s.failing_since), crossed: s.crossed };
+    }
+    const d = decide(r.rules, outcome, streak, attempt.attempt_no, r.now, r.random);
+    await persistNotifications(trx, r, d, queued);
+    const final = d.nextDelayMs === null;
+    await deliveries.updateDelivery(trx, attempt.delivery_id, {
+      status: d.status,
+      attempts: attempt.attempt_no,
+      next_attempt_at: final ? null : new Date(r.now + d.nextDelayMs!),
+      last_response_code: outcome.responseCode,
+      last_response_time_ms: attempt.duration_ms,
+      last_error: outcome.errorMessage ?? (outcome.errorClass === 'http_status' ? `HTTP ${outcome.responseCode}` : null),
+      completed_at: final ? new Date(r.now) : null,
+    });
+    return d;
+  });
+  return outcomeOf(db, r, decision);
+}
+
+/** The decision's notifications and webhook change; endpoint.disabled only from whoever disabled it. */
+async function persistNotifications(trx: Db, r: Recorded, d: Decision, queued: string[]): Promise<void> {
+  const { webhook, event, attempt } = r;
+  const send = async (kind: Decision['notifications'][number]['kind'], data: Record<string, unknown>) => {
+    const payload = { webhook_id: webhook.id, webhook_name: webhook.name, url: webhook.url, delivery_id: attempt.delivery_id, event_id: event.id, ...data };
+    const eventId = await notify(trx, { workspace_id: webhook.workspace_id, webhook_id: webhook.id, kind, payload });
+    if (eventId) queued.push(eventId);
+  };
+  for (const n of d.notifications) await send(n.kind, n.data);
+  const reason = d.webhookChange?.disable;
+  if (reason && (await webhooks.disableWebhook(trx, webhook.id, reason))) await send('endpoint.disabled', { reason });
 }

@@ -4,7 +4,7 @@ import * as deliveries from '../db/repositories/deliveries';
 import { insertEvent } from '../db/repositories/events';
 import type { WebhookRow } from '../db/repositories/webhooks';
 import { newId } from '../domain/ids';
-import { retryNowSignal, type DeliveryStatusResult } from '../../workflows/definitions';
+import { isFinal, retryNowSignal, type DeliveryStatusResult } from '../../workflows/definitions';
 import { deliveryResult } from '../temporal/delivery-result';
 import { startDelivery, type DispatchDeps } from './dispatch';
 
@@ -62,7 +62,7 @@ const FINISHING_WAIT_MS = 10_000;
  * never sent to a run that is about to ignore it and a restart never collides with it.
  */
 async function inProgress(deps: DispatchDeps, d: deliveries.DeliveryRow): Promise<boolean> {
-  if (!deliveries.FINAL_STATUSES.includes(d.status)) return isRunning(deps, d.workflow_id);
+  if (!isFinal(d.status)) return isRunning(deps, d.workflow_id);
   const deadline = Date.now() + FINISHING_WAIT_MS;
   while (await isRunning(deps, d.workflow_id)) {
     if (Date.now() > deadline) return true;
@@ -93,7 +93,7 @@ export async function retryDelivery(deps: DispatchDeps, d: deliveries.DeliveryRo
  * (the workflow records `cancelled` and closes as Canceled).
  */
 export async function cancelDelivery(deps: DispatchDeps, d: deliveries.DeliveryRow): Promise<boolean> {
-  if (deliveries.FINAL_STATUSES.includes(d.status) || !(await isRunning(deps, d.workflow_id))) return false;
+  if (isFinal(d.status) || !(await isRunning(deps, d.workflow_id))) return false;
   await deps.client.workflow.getHandle(d.workflow_id).cancel();
   return true;
 }

@@ -12,7 +12,6 @@ export function buildEnvelope(kind: Envelope, event: EnvelopeEvent, webhookId: s
   const timestamp = event.createdAt.toISOString();
   switch (kind) {
     case 'standard':
-      return { id: event.id, type: event.type, timestamp, data: event.data };
     case 'productive':
     case 'basic':
       return { id: event.id, type: event.type, timestamp, data: event.data };

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { AttemptRow, DeliveryRow } from '../../db/repositories/deliveries';
 import { ListQuery } from '../list';
+import { DELIVERY_STATUSES } from '../../../workflows/definitions';
 
-export const DELIVERY_STATUSES = ['pending', 'retrying', 'success', 'failed', 'abandoned', 'cancelled', 'terminated'] as const;
+export { DELIVERY_STATUSES };
 
 export const DeliveryListQuery = ListQuery.extend({ status: z.enum(DELIVERY_STATUSES).optional() });
 

@@ -1,11 +1,11 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { listNotifications as listRows } from '../../db/repositories/notifications';
+import { listNotifications as listRows, NOTIFICATION_KINDS } from '../../db/repositories/notifications';
 import type { ApiDeps } from '../deps';
 import { ListQuery, listOf, page } from '../list';
 import { route, type Input } from '../route';
 
-export const NOTIFICATION_KINDS = ['endpoint.failing', 'endpoint.disabled', 'delivery.exhausted', 'endpoint.recovered'] as const;
+export { NOTIFICATION_KINDS };
 
 export const NotificationListQuery = ListQuery.extend({
   webhook_id: z.string().max(40).optional(),

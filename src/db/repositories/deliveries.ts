@@ -1,7 +1,7 @@
 import type { Db } from '../knex';
 import type { EventRow } from './events';
 import type { WebhookRow } from './webhooks';
-import type { DeliveryStatus, AttemptTrigger } from '../../../workflows/definitions';
+import { FINAL_STATUSES, type DeliveryStatus, type AttemptTrigger } from '../../../workflows/definitions';
 
 export interface DeliveryRow {
   id: string;
@@ -35,8 +35,6 @@ export interface AttemptRow {
   trigger: AttemptTrigger;
 }
 
-export const FINAL_STATUSES: DeliveryStatus[] = ['success', 'failed', 'abandoned', 'cancelled', 'terminated'];
-
 export async function insertDeliveries(db: Db, rows: Omit<DeliveryRow, 'created_at' | 'updated_at' | 'completed_at' | 'attempts' | 'next_attempt_at' | 'last_response_code' | 'last_response_time_ms' | 'last_error' | 'status'>[]): Promise<void> {
   if (rows.length) await db('deliveries').insert(rows).onConflict(db.raw('(event_id, webhook_id) WHERE NOT is_test')).ignore();
 }
@@ -69,10 +67,6 @@ export async function listAttempts(db: Db, deliveryId: string): Promise<AttemptR
   return db<AttemptRow>('delivery_attempts').where({ delivery_id: deliveryId }).orderBy('attempt_no');
 }
 
-export async function getAttempt(db: Db, deliveryId: string, attemptNo: number): Promise<AttemptRow | undefined> {
-  return db<AttemptRow>('delivery_attempts').where({ delivery_id: deliveryId, attempt_no: attemptNo }).first();
-}
-
 /** Idempotent on (delivery_id, attempt_no): false when the attempt was already recorded. */
 export async function insertAttempt(db: Db, row: AttemptRow): Promise<boolean> {
   const ids = await db('delivery_attempts').insert(row).onConflict(['delivery_id', 'attempt_no']).ignore().returning('id');
@@ -91,6 +85,14 @@ export async function finishClosedRun(db: Db, id: string, status: DeliveryStatus
     .whereNotIn('status', FINAL_STATUSES)
     .update({ status, last_error: lastError, next_attempt_at: null, completed_at: db.fn.now(), updated_at: db.fn.now() });
   return n > 0;
+}
+
+/** Ends a delivery outside an attempt (cancel); a success stays a success. */
+export async function finishDelivery(db: Db, id: string, status: DeliveryStatus): Promise<void> {
+  await db('deliveries')
+    .where({ id })
+    .whereNotIn('status', ['success'])
+    .update({ status, next_attempt_at: null, completed_at: db.fn.now(), updated_at: db.fn.now() });
 }
 
 export async function updateDelivery(db: Db, id: string, patch: Partial<DeliveryRow>): Promise<void> {

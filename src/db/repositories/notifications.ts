@@ -1,7 +1,9 @@
 import type { Db } from '../knex';
 import { newId } from '../../domain/ids';
 
-export type NotificationKind = 'endpoint.failing' | 'endpoint.disabled' | 'delivery.exhausted' | 'endpoint.recovered';
+/** Every notification kind, defined once (the API's enums and the workspace settings use these). */
+export const NOTIFICATION_KINDS = ['endpoint.failing', 'endpoint.disabled', 'delivery.exhausted', 'endpoint.recovered'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export interface NotificationRow {
   id: string;

@@ -109,11 +109,6 @@ export async function deleteWebhook(db: Db, workspaceId: string, id: string): Pr
   return n > 0;
 }
 
-/** Active webhooks of the workspace; the caller filters by subscription pattern. */
-export async function listActiveWebhooks(db: Db, workspaceId: string): Promise<Pick<WebhookRow, 'id' | 'events' | 'name' | 'url'>[]> {
-  return live(db, workspaceId).where({ status: 'active' }).select('id', 'events', 'name', 'url');
-}
-
 /** Any webhook by id, deleted ones included: the delivery activity needs it to abandon. */
 export async function getWebhookById(db: Db, id: string): Promise<WebhookRow | undefined> {
   return db<WebhookRow>('webhooks').where({ id }).first();
