@@ -87,15 +87,7 @@ function markDispatchedSoon(deps: DispatchDeps, eventId: string): void {
  * just inserted (and the mark is batched); the reconciler lets them be read back.
  */
 export async function dispatchEvent(deps: DispatchDeps, eventId: string, known?: Pick<StartSpec, 'delivery' | 'webhook'>[]): Promise<void> {
-  const specs =
-    known ??
-    (
-      await deps.db('deliveries as d')
-        .join('webhooks as w', 'w.id', 'd.webhook_id')
-        .where('d.event_id', eventId)
-        .where('d.is_test', false)
-        .select('d.id', 'd.event_id', 'd.webhook_id', 'd.workspace_id', 'd.event_type', 'd.workflow_id', 'w.name', 'w.url')
-    ).map((r) => ({ delivery: r, webhook: { name: r.name, url: r.url } }));
+  const specs = known ?? (await deliveries.listStartsOfEvent(deps.db, eventId));
   await Promise.all(specs.map((s) => startDelivery(deps, s)));
   if (known) markDispatchedSoon(deps, eventId);
   else await events.markDispatched(deps.db, [eventId]);

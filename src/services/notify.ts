@@ -1,7 +1,7 @@
 import type { Db } from '../db/knex';
 import { insertDeliveries } from '../db/repositories/deliveries';
 import { insertEvent } from '../db/repositories/events';
-import { insertNotification, type NotificationKind } from '../db/repositories/notifications';
+import { insertNotification, markNotificationQueued, type NotificationKind } from '../db/repositories/notifications';
 import { getSystemWebhook } from '../db/repositories/webhooks';
 import { getWorkspace } from '../db/repositories/workspaces';
 import { newId } from '../domain/ids';
@@ -34,6 +34,6 @@ export async function notify(
   await insertDeliveries(trx, [
     { id: newId('dlv'), workspace_id: ws.id, event_id: eventId, webhook_id: sys.id, event_type: n.kind, is_test: false, workflow_id: deliveryWorkflowId(eventId, sys.id) },
   ]);
-  await trx('notifications').where({ id: row.id }).update({ event_id: eventId, sent_status: 'queued' });
+  await markNotificationQueued(trx, row.id, eventId);
   return eventId;
 }

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../db/knex';
 import * as deliveries from '../db/repositories/deliveries';
-import { insertEvent } from '../db/repositories/events';
+import { insertEvent, markDispatched } from '../db/repositories/events';
 import type { WebhookRow } from '../db/repositories/webhooks';
 import { newId } from '../domain/ids';
 import { isFinal, retryNowSignal, type DeliveryStatusResult } from '../../workflows/definitions';
@@ -36,8 +36,8 @@ export async function startTestDelivery(deps: DispatchDeps, webhook: WebhookRow)
       idempotency_key: null,
       request_hash: null,
     });
-    await trx('events').where({ id: eventId }).update({ dispatched_at: trx.fn.now() });
-    await trx('deliveries').insert(row);
+    await markDispatched(trx, [eventId]);
+    await deliveries.insertDeliveries(trx, [row]);
   });
   await startDelivery(deps, { delivery: row, webhook, trigger: 'test' });
   return { deliveryId, result: () => deliveryResult(deps.client.workflow.getHandle(row.workflow_id)) };
@@ -105,13 +105,7 @@ export async function replayDeliveries(
   webhook: WebhookRow,
   opts: { since: Date; until: Date; statuses: deliveries.DeliveryRow['status'][] },
 ): Promise<number> {
-  const rows = await db<deliveries.DeliveryRow>('deliveries')
-    .where({ webhook_id: webhook.id, workspace_id: webhook.workspace_id, is_test: false })
-    .whereIn('status', opts.statuses)
-    .where('created_at', '>=', opts.since)
-    .where('created_at', '<', opts.until)
-    .orderBy('id')
-    .limit(10_000);
+  const rows = await deliveries.listReplayable(db, webhook.workspace_id, webhook.id, opts);
   let queued = 0;
   for (const d of rows) {
     if (await inProgress(deps, d)) continue;

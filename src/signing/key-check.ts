@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex';
+import { getMeta, setMetaIfAbsent } from '../db/repositories/meta';
 import type { SecretBox } from './secret-box';
 
 const CANARY = 'hookflow-encryption-key-check';
@@ -8,14 +9,14 @@ const CANARY = 'hookflow-encryption-key-check';
  * secrets were encrypted with, instead of failing every delivery later.
  */
 export async function checkEncryptionKey(db: Db, box: SecretBox): Promise<void> {
-  const row = await db('hookflow_meta').where({ key: 'encryption_check' }).first();
-  if (!row) {
-    await db('hookflow_meta').insert({ key: 'encryption_check', value: box.encrypt(CANARY) }).onConflict('key').ignore();
+  const stored = await getMeta(db, 'encryption_check');
+  if (stored === undefined) {
+    await setMetaIfAbsent(db, 'encryption_check', box.encrypt(CANARY));
     return;
   }
   let plain: string | null = null;
   try {
-    plain = box.decrypt(row.value);
+    plain = box.decrypt(stored);
   } catch {
     /* reported below */
   }

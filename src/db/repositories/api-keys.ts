@@ -20,23 +20,38 @@ export interface ApiKeyRow {
 export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 export const generateKey = () => `hf_${randomBytes(24).toString('base64url')}`;
 
+const newKeyRow = (opts: { workspaceId: string; name: string; scopes?: Scope[]; key: string }) => ({
+  id: newId('key'),
+  workspace_id: opts.workspaceId,
+  name: opts.name,
+  prefix: opts.key.slice(0, 10),
+  key_hash: hashKey(opts.key),
+  scopes: opts.scopes ?? [...SCOPES],
+});
+
 /** Stores only the hash; the plain key is returned once. */
 export async function createApiKey(
   db: Db,
   opts: { workspaceId: string; name: string; scopes?: Scope[]; key?: string },
 ): Promise<{ key: string; row: ApiKeyRow }> {
   const key = opts.key ?? generateKey();
-  const [row] = await db('api_keys')
-    .insert({
-      id: newId('key'),
-      workspace_id: opts.workspaceId,
-      name: opts.name,
-      prefix: key.slice(0, 10),
-      key_hash: hashKey(key),
-      scopes: opts.scopes ?? [...SCOPES],
-    })
-    .returning('*');
+  const [row] = await db('api_keys').insert(newKeyRow({ ...opts, key })).returning('*');
   return { key, row };
+}
+
+/**
+ * Creates the key unless a key with its hash exists (a restart with the same bootstrap key, or
+ * another replica starting at the same time); `revoked`: that key was revoked, and stays so.
+ */
+export async function ensureApiKey(db: Db, opts: { workspaceId: string; name: string; key: string }): Promise<{ id: string; revoked: boolean }> {
+  const [created] = await db('api_keys')
+    .insert(newKeyRow(opts))
+    .onConflict('key_hash')
+    .ignore()
+    .returning('id');
+  if (created) return { id: created.id, revoked: false };
+  const existing = (await db<ApiKeyRow>('api_keys').where({ key_hash: hashKey(opts.key) }).first('id', 'revoked_at'))!;
+  return { id: existing.id, revoked: existing.revoked_at !== null };
 }
 
 export async function findApiKey(db: Db, key: string): Promise<ApiKeyRow | undefined> {

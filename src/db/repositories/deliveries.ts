@@ -63,6 +63,35 @@ export async function listDeliveriesOfWebhook(
   return q;
 }
 
+/** A webhook's non-test deliveries in these statuses created in [since, until), oldest first. */
+export async function listReplayable(
+  db: Db,
+  workspaceId: string,
+  webhookId: string,
+  opts: { since: Date; until: Date; statuses: DeliveryStatus[] },
+): Promise<DeliveryRow[]> {
+  return db<DeliveryRow>('deliveries')
+    .where({ webhook_id: webhookId, workspace_id: workspaceId, is_test: false })
+    .whereIn('status', opts.statuses)
+    .where('created_at', '>=', opts.since)
+    .where('created_at', '<', opts.until)
+    .orderBy('id')
+    .limit(10_000);
+}
+
+/** What starting an event's workflows needs: its non-test deliveries with their webhook's name and url. */
+export async function listStartsOfEvent(
+  db: Db,
+  eventId: string,
+): Promise<{ delivery: Pick<DeliveryRow, 'id' | 'event_id' | 'webhook_id' | 'workspace_id' | 'event_type' | 'workflow_id'>; webhook: { name: string; url: string } }[]> {
+  const rows = await db('deliveries as d')
+    .join('webhooks as w', 'w.id', 'd.webhook_id')
+    .where('d.event_id', eventId)
+    .where('d.is_test', false)
+    .select('d.id', 'd.event_id', 'd.webhook_id', 'd.workspace_id', 'd.event_type', 'd.workflow_id', 'w.name', 'w.url');
+  return rows.map(({ name, url, ...delivery }) => ({ delivery, webhook: { name, url } }));
+}
+
 export async function listAttempts(db: Db, deliveryId: string): Promise<AttemptRow[]> {
   return db<AttemptRow>('delivery_attempts').where({ delivery_id: deliveryId }).orderBy('attempt_no');
 }

@@ -25,6 +25,11 @@ export async function insertNotification(
   return row;
 }
 
+/** The notification was queued as an event for the workspace's notification URL. */
+export async function markNotificationQueued(db: Db, id: string, eventId: string): Promise<void> {
+  await db('notifications').where({ id }).update({ event_id: eventId, sent_status: 'queued' });
+}
+
 export async function listNotifications(
   db: Db,
   workspaceId: string,

@@ -109,6 +109,12 @@ export async function deleteWebhook(db: Db, workspaceId: string, id: string): Pr
   return n > 0;
 }
 
+/** Webhooks of all workspaces by status (the user's, not the system ones): a metrics gauge. */
+export async function countWebhooksByStatus(db: Db): Promise<{ status: string; count: number }[]> {
+  const rows = await db('webhooks').whereNull('deleted_at').where({ is_system: false }).groupBy('status').select('status').count('* as count');
+  return rows.map((r) => ({ status: String(r.status), count: Number(r.count) }));
+}
+
 /** Any webhook by id, deleted ones included: the delivery activity needs it to abandon. */
 export async function getWebhookById(db: Db, id: string): Promise<WebhookRow | undefined> {
   return db<WebhookRow>('webhooks').where({ id }).first();
