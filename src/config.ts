@@ -9,6 +9,13 @@ const bool = z
 export const ConfigSchema = z.object({
   /** HTTP port of the API. */
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /**
+   * Longest time (ms) the API waits for a whole request, body included: a client that announces
+   * more body than it sends (or sends it very slowly) is cut off after this, not Node's 300 s.
+   */
+  HOOKFLOW_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1).default(30_000),
+  /** Longest time (ms) the API waits for a request's headers (at most the request timeout). */
+  HOOKFLOW_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
   /** Interface the API listens on. */
   HOST: z.string().default('127.0.0.1'),
   /** PostgreSQL URL; when absent, `start` runs an embedded PostgreSQL in the data dir. */

@@ -1,4 +1,8 @@
+import type { Logger } from 'pino';
 import client from 'prom-client';
+import type { Db } from './db/knex';
+import { countWebhooksByStatus } from './db/repositories/webhooks';
+import type { AttemptDeps } from './delivery/attempt';
 
 /** Prometheus metrics of one process (API, worker or both). */
 export function createMetrics(opts: { webhookCounts?: () => Promise<{ status: string; count: number }[]> } = {}) {
@@ -52,3 +56,17 @@ export function createMetrics(opts: { webhookCounts?: () => Promise<{ status: st
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The process's metrics, with the webhook gauge read from this database. */
+export const createDbMetrics = (db: Db): Metrics => createMetrics({ webhookCounts: () => countWebhooksByStatus(db) });
+
+/** The worker's per-attempt callback: counters, histograms and one log line per attempt. */
+export function attemptRecorder(metrics: Metrics, log: Logger): NonNullable<AttemptDeps['onAttempt']> {
+  return (a) => {
+    metrics.attempts.inc({ status: a.status, error_class: a.errorClass ?? 'none', profile: a.profile });
+    metrics.attemptDuration.observe(a.durationMs / 1000);
+    if (a.final) metrics.deliveriesFinished.inc({ status: a.status, profile: a.profile });
+    if (a.sincePublishMs !== null) metrics.publishToFirstAttempt.observe(a.sincePublishMs / 1000);
+    log.info({ deliveryId: a.deliveryId, status: a.status, errorClass: a.errorClass, ms: a.durationMs }, 'attempt');
+  };
+}

@@ -1,0 +1,46 @@
+import type { Worker } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { CleanupStack } from '../cleanup';
+import type { Config } from '../config';
+import { createGuardedAgent } from '../delivery/guarded-dispatcher';
+import { createSender } from '../delivery/http-client';
+import type { Cidr } from '../delivery/ssrf';
+import { attemptRecorder, type Metrics } from '../metrics';
+import { dispatchEvent, startReconciler, type DispatchDeps } from '../services/dispatch';
+import { createWorker } from '../temporal/worker';
+import type { Infrastructure } from './infrastructure';
+
+/**
+ * The worker role: the SSRF-guarded HTTP agent, the Temporal worker running the delivery
+ * workflows and activities, and the reconciler that re-dispatches undispatched events.
+ */
+export async function startWorkerRole(
+  config: Config,
+  infra: Infrastructure,
+  parts: { allow: Cidr[]; metrics: Metrics; dispatch: DispatchDeps; log: Logger; cleanups: CleanupStack },
+): Promise<Worker> {
+  const { log, cleanups, dispatch } = parts;
+  const agent = createGuardedAgent({ allow: parts.allow, connections: 64, keepAliveTimeout: 30_000, connectTimeout: 10_000 });
+  cleanups.push('HTTP agent', () => agent.close());
+  const worker = await createWorker({
+    connection: infra.connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    deps: {
+      db: infra.db,
+      secretBox: infra.secretBox,
+      send: createSender(agent),
+      dispatchEvent: (eventId) => dispatchEvent(dispatch, eventId),
+      onAttempt: attemptRecorder(parts.metrics, log),
+    },
+  });
+  const running = worker.run();
+  running.catch((err) => log.error({ err }, 'worker stopped with an error'));
+  cleanups.push('worker', async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running.catch(() => {});
+  });
+  const reconciler = startReconciler({ ...dispatch, afterS: config.HOOKFLOW_RECONCILE_AFTER_S });
+  cleanups.push('reconciler', () => reconciler.stop());
+  return worker;
+}
