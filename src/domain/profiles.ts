@@ -6,6 +6,13 @@ export type Envelope = 'standard' | 'productive' | 'gitproductivity' | 'generic'
 export const PROFILE_NAMES = ['standard', 'productive', 'gitproductivity', 'generic', 'basic'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
+/** The signature header of each header-named scheme when the webhook names none. */
+export const DEFAULT_SIGNATURE_HEADERS: Record<Exclude<SignatureScheme, 'standard'>, string> = {
+  productive: 'Productive-Signature',
+  sha256: 'X-Webhook-Signature',
+  hex: 'X-Signature',
+};
+
 export interface Profile {
   scheme: SignatureScheme;
   /** Header carrying the signature for the `sha256`/`hex` schemes. */
@@ -47,7 +54,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
   },
   productive: {
     scheme: 'productive',
-    signatureHeader: 'Productive-Signature',
+    signatureHeader: DEFAULT_SIGNATURE_HEADERS.productive,
     envelope: 'productive',
     retryPolicy: policy(Array(12).fill(parseDuration('4h')), { disable_on_exhaustion: true }),
     maxAttempts: 13,
@@ -65,7 +72,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
   },
   generic: {
     scheme: 'sha256',
-    signatureHeader: 'X-Webhook-Signature',
+    signatureHeader: DEFAULT_SIGNATURE_HEADERS.sha256,
     envelope: 'generic',
     retryPolicy: policy(d('1m', '5m', '30m'), { disable_on_exhaustion: true }),
     maxAttempts: 4,
@@ -74,7 +81,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
   },
   basic: {
     scheme: 'hex',
-    signatureHeader: 'X-Signature',
+    signatureHeader: DEFAULT_SIGNATURE_HEADERS.hex,
     envelope: 'basic',
     retryPolicy: policy(d('10s', '1m', '5m', '30m', '1h')),
     maxAttempts: 3,

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { SignatureScheme } from '../domain/profiles';
+import { DEFAULT_SIGNATURE_HEADERS, type SignatureScheme } from '../domain/profiles';
 
 export interface SignInput {
   /** Current secret first, then a previous one still valid during rotation. */
@@ -44,12 +44,12 @@ export function sign(scheme: SignatureScheme, input: SignInput): Record<string, 
     }
     case 'productive': {
       const sigs = secrets.map((s) => `s=${hmacHex(s, `${timestamp}.${body}`)}`);
-      return { [input.header ?? 'Productive-Signature']: [`t=${timestamp}`, ...sigs].join(',') };
+      return { [input.header ?? DEFAULT_SIGNATURE_HEADERS.productive]: [`t=${timestamp}`, ...sigs].join(',') };
     }
     case 'sha256':
     case 'hex': {
       if (secrets.length === 0) return {};
-      const header = input.header ?? (scheme === 'hex' ? 'X-Signature' : 'X-Webhook-Signature');
+      const header = input.header ?? DEFAULT_SIGNATURE_HEADERS[scheme];
       const fmt = (s: string) => (scheme === 'sha256' ? `sha256=${hmacHex(s, body)}` : hmacHex(s, body));
       const out: Record<string, string> = { [header]: fmt(secrets[0]) };
       if (secrets[1]) out[`${header}-Previous`] = fmt(secrets[1]);

