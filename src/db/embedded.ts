@@ -69,7 +69,6 @@ export async function startEmbeddedPostgres(
   for (const sig of signals) {
     for (const l of process.listeners(sig)) if (!before.get(sig)!.has(l)) process.removeListener(sig, l);
   }
-  const port = opts.port || (await freePort(54329));
   const isRoot = os.userInfo().uid === 0;
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   if (isRoot) {
@@ -79,18 +78,27 @@ export async function startEmbeddedPostgres(
       if ((mode & 0o001) === 0) fs.chmodSync(p, mode | 0o011);
     }
   }
-  const log = opts.log ?? (() => {});
-  const pg = new EmbeddedPostgresCtor({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    authMethod: 'password',
-    persistent: true,
-    createPostgresUser: isRoot,
-    onLog: (m: unknown) => log(String(m).trim()),
-    onError: (m: unknown) => log(String(m).trim()),
-  });
+  const recent: string[] = [];
+  const log = (m: unknown) => {
+    const line = String(m).trim();
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    opts.log?.(line);
+  };
+  const create = (port: number) =>
+    new EmbeddedPostgresCtor({
+      databaseDir: dir,
+      port,
+      user: 'postgres',
+      password: 'postgres',
+      authMethod: 'password',
+      persistent: true,
+      createPostgresUser: isRoot,
+      onLog: log,
+      onError: log,
+    });
+  let port = opts.port || (await freePort(54329));
+  let pg = create(port);
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await pg.initialise();
   // A previous crash may leave a stale pid file behind.
   const pidFile = path.join(dir, 'postmaster.pid');
@@ -106,7 +114,24 @@ export async function startEmbeddedPostgres(
     if (alive) throw new StartupError(`embedded PostgreSQL in ${dir} is already running (pid ${pid}); is another Hookflow using this data dir?`);
     fs.rmSync(pidFile);
   }
-  await pg.start();
+  // The free port can be taken between the check and PostgreSQL's bind (the Temporal dev server
+  // starting beside it picks ports too): then the next free port, a few times.
+  for (let attempt = 1; ; attempt++) {
+    recent.length = 0;
+    try {
+      await pg.start();
+      break;
+    } catch (err) {
+      const taken = recent.some((l) => /Address already in use/.test(l));
+      if (taken && !opts.port && attempt < 5) {
+        port = await freePort(port + 1);
+        pg = create(port);
+        continue;
+      }
+      const why = err instanceof Error ? err.message : recent.slice(-3).join(' / ');
+      throw new StartupError(`embedded PostgreSQL did not start on port ${port}${taken ? ' (port taken; set HOOKFLOW_EMBEDDED_PG_PORT)' : ''}: ${why}`);
+    }
+  }
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/hookflow`,
     port,
