@@ -125,5 +125,6 @@ describe('start-up', () => {
     } finally {
       taken.close();
     }
-  });
+    // A whole `hookflow start` (tsx, a Temporal dev server) on a loaded machine: a generous bound.
+  }, 180_000);
 });
