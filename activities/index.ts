@@ -1,5 +1,6 @@
 import type { AttemptDeps } from '../src/delivery/attempt';
 import { createDeliveryActivities } from './delivery';
+import { createRetentionActivities } from './retention';
 
 export type ActivityDeps = AttemptDeps;
 
@@ -7,5 +8,6 @@ export type ActivityDeps = AttemptDeps;
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createDeliveryActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }

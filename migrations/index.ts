@@ -4,6 +4,7 @@ import * as meta from './20261128000100_meta';
 import * as systemWebhooks from './20261128000200_system_webhooks';
 import * as idempotency from './20261128000300_idempotency';
 import * as idempotencyExpiry from './20261128000400_idempotency_expiry_index';
+import * as features from './20261130000000_features';
 
 // Listed explicitly (not read from disk) so migrations run the same under tsx, from dist/ and
 // from a bundled install.
@@ -13,6 +14,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261128000200_system_webhooks': systemWebhooks,
   '20261128000300_idempotency': idempotency,
   '20261128000400_idempotency_expiry_index': idempotencyExpiry,
+  '20261130000000_features': features,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -56,6 +56,12 @@ export const ConfigSchema = z.object({
   HOOKFLOW_RECONCILE_AFTER_S: z.coerce.number().min(0).default(10),
   /** Seconds the previous secret stays valid (and is signed with) after a rotation. */
   HOOKFLOW_SECRET_ROTATION_OVERLAP_S: z.coerce.number().int().min(0).max(30 * 86400).default(86400),
+  /**
+   * Days that events (with their deliveries and attempts), notifications and idempotency keys
+   * are kept; a scheduled job purges older ones in small batches, and the embedded Temporal dev
+   * server keeps closed workflows as long. 0 keeps everything forever.
+   */
+  HOOKFLOW_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** `production` requires https webhook URLs. */
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** pino log level. */

@@ -54,3 +54,11 @@ export const SA = {
   WorkspaceId: defineSearchAttributeKey('WorkspaceId', SearchAttributeType.KEYWORD),
   DeliveryStatus: defineSearchAttributeKey('DeliveryStatus', SearchAttributeType.KEYWORD),
 };
+
+/** Input of `retentionWorkflow`, set by the retention Schedule. */
+export interface RetentionInput {
+  retentionDays: number;
+}
+
+/** The retention Schedule of a task queue, and the id prefix of the workflows it starts. */
+export const retentionScheduleId = (taskQueue: string) => `hookflow-retention:${taskQueue}`;

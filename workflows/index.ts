@@ -1,1 +1,2 @@
 export { deliveryWorkflow } from './delivery';
+export { retentionWorkflow } from './retention';

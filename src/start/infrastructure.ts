@@ -12,6 +12,7 @@ import { checkEncryptionKey } from '../signing/key-check';
 import { SecretBox } from '../signing/secret-box';
 import { resolveTemporalCli } from '../temporal/binaries';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { setNamespaceRetention } from '../temporal/retention';
 import { connectNative, ensureSearchAttributes, installRuntime, workflowBundle } from '../temporal/worker';
 
 /** A Temporal connection made by the caller, e.g. the time-skipping test environment. */
@@ -111,6 +112,8 @@ export async function startInfrastructure(ctx: Ctx, opts: { warmBundle: boolean;
     client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   }
   await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+  // The dev server we run keeps closed workflows as long as PostgreSQL keeps their rows.
+  if (dev) await setNamespaceRetention(client, config.TEMPORAL_NAMESPACE, config.HOOKFLOW_RETENTION_DAYS);
 
   const secretBox = new SecretBox(encryptionKey(config, embedded));
   await checkEncryptionKey(db, secretBox);

@@ -7,12 +7,14 @@ import { createSender } from '../delivery/http-client';
 import type { Cidr } from '../delivery/ssrf';
 import { attemptRecorder, type Metrics } from '../metrics';
 import { dispatchEvent, startReconciler, type DispatchDeps } from '../services/dispatch';
+import { ensureRetentionSchedule } from '../temporal/retention';
 import { createWorker } from '../temporal/worker';
 import type { Infrastructure } from './infrastructure';
 
 /**
  * The worker role: the SSRF-guarded HTTP agent, the Temporal worker running the delivery
- * workflows and activities, and the reconciler that re-dispatches undispatched events.
+ * workflows and activities, the retention Schedule, and the reconciler that re-dispatches
+ * undispatched events.
  */
 export async function startWorkerRole(
   config: Config,
@@ -40,6 +42,9 @@ export async function startWorkerRole(
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running.catch(() => {});
   });
+  await ensureRetentionSchedule(infra.client, { taskQueue: config.TEMPORAL_TASK_QUEUE, retentionDays: config.HOOKFLOW_RETENTION_DAYS }).catch((err) =>
+    log.warn({ err }, 'could not set up the retention schedule; old rows are not purged'),
+  );
   const reconciler = startReconciler({ ...dispatch, afterS: config.HOOKFLOW_RECONCILE_AFTER_S });
   cleanups.push('reconciler', () => reconciler.stop());
   return worker;

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, inject, it } from 'vitest';
 import { resolveTemporalCli } from '../../src/temporal/binaries';
+import { ensureRetentionSchedule } from '../../src/temporal/retention';
 import { statusQuery } from '../../workflows/definitions';
 import { givenReceiver } from '../helpers/receiver';
 import { api, givenWorkspace, useStack } from '../helpers/stack';
@@ -137,6 +138,8 @@ describe('operator and user control', () => {
     const commands = [...doc.matchAll(/```sh\n(temporal [^\n]+)\n```/g)].map((m) => m[1]);
     expect(commands.length).toBeGreaterThanOrEqual(8);
     const cli = resolveTemporalCli();
+    const taskQueue = stack.config.TEMPORAL_TASK_QUEUE;
+    await ensureRetentionSchedule(stack.client, { taskQueue, retentionDays: 30 });
     let current = await givenWaitingDelivery([500]);
     for (const command of commands) {
       if (/cancel|terminate/.test(command)) current = await givenWaitingDelivery([500]);
@@ -145,6 +148,7 @@ describe('operator and user control', () => {
         PATH: `${path.dirname(cli)}:${process.env.PATH}`,
         TEMPORAL_ADDRESS: inject('temporalAddress'),
         TEMPORAL_NAMESPACE: 'default',
+        TEMPORAL_TASK_QUEUE: taskQueue,
         WEBHOOK_ID: current.webhookId,
         WORKFLOW_ID: current.workflowId,
       };
@@ -169,6 +173,8 @@ describe('operator and user control', () => {
       if (command.includes('terminate')) {
         expect((await stack.client.workflow.getHandle(current.workflowId).describe()).status.name).toBe('TERMINATED');
       }
+      if (command.includes('schedule describe')) expect(out).toContain('retentionWorkflow');
     }
+    await ensureRetentionSchedule(stack.client, { taskQueue, retentionDays: 0 });
   });
 });

@@ -49,6 +49,8 @@ export async function givenStack(env: Record<string, string> = {}, opts: StackOp
     HOOKFLOW_DATA_DIR: dataDir,
     // Test files share one database: only the reconciler test runs a reconciler pass.
     HOOKFLOW_RECONCILE_AFTER_S: '86400',
+    // Nor a retention schedule: only the retention test purges.
+    HOOKFLOW_RETENTION_DAYS: '0',
     PORT: '0',
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
