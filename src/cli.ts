@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, StartupError, type Config } from './config';
+import path from 'node:path';
+import { runningEmbeddedUrl } from './db/embedded';
 import { createDb, ensureDatabase, migrateLatest } from './db/knex';
 import { createApiKey, SCOPES, type Scope } from './db/repositories/api-keys';
 import { upsertEventType } from './db/repositories/event-types';
@@ -16,15 +18,25 @@ const USAGE = `hookflow <command>
                         Temporal dev server (unless TEMPORAL_ADDRESS), API and worker
   api                   the HTTP API only (needs DATABASE_URL and TEMPORAL_ADDRESS)
   worker                the Temporal worker only (needs DATABASE_URL and TEMPORAL_ADDRESS)
-  migrate               apply database migrations (needs DATABASE_URL)
+  migrate               apply database migrations (DATABASE_URL)
   keys create --workspace <id> [--name <n>] [--scopes a,b]
                         create an API key (printed once)
+
+  migrate, keys and seed-event-types use DATABASE_URL, else the embedded PostgreSQL of
+  a running \`hookflow start\` on the same HOOKFLOW_DATA_DIR.
   seed-event-types --profile productive|gitproductivity|generic [--workspace <id>]
                         load a seed system's event types into a workspace's catalog
   receiver --secret <s> [--scheme standard|productive|sha256|hex] [--port 4000]
                         a small receiver that verifies signatures, for trying Hookflow out
 
 Configuration is read from the environment; see README.md.`;
+
+/** DATABASE_URL, else the embedded PostgreSQL of a running `hookflow start` on the same data dir. */
+function databaseUrl(config: Config, command: string): string {
+  const url = config.DATABASE_URL ?? runningEmbeddedUrl(path.join(config.dataDir, 'postgres'));
+  if (!url) throw new ConfigError(`hookflow ${command} needs DATABASE_URL, or \`npm start\` running on the same data dir (${config.dataDir})`);
+  return url;
+}
 
 /** A subcommand's `--flag value` options (node:util parseArgs); an unknown flag is an error. */
 function flags<K extends string>(args: string[], names: readonly K[]): { values: Partial<Record<K, string>>; positionals: string[] } {
@@ -37,7 +49,7 @@ function flags<K extends string>(args: string[], names: readonly K[]): { values:
 }
 
 async function runRoles(config: Config, roles: Role[], banner: boolean): Promise<void> {
-  const log = createLogger(config.LOG_LEVEL);
+  const log = createLogger(config.LOG_LEVEL, 'hookflow', { pretty: config.NODE_ENV === 'development' });
   const progress = (m: string) => process.stderr.write(`hookflow: ${m}\n`);
   const started = Date.now();
   const running = await startHookflow(config, roles, { log, progress });
@@ -59,6 +71,7 @@ async function runRoles(config: Config, roles: Role[], banner: boolean): Promise
       running.apiUrl ? `  API:             ${running.apiUrl}   (health: ${running.apiUrl}/readyz)` : null,
       running.uiUrl ? `  Temporal Web UI: ${running.uiUrl}` : `  Temporal:        ${running.temporalAddress}`,
       running.apiKey ? `  API key:         ${running.apiKey}` : null,
+      config.DATABASE_URL ? null : `  PostgreSQL:      ${running.databaseUrl}   (CLI commands find it by themselves)`,
       '',
       running.apiUrl && running.apiKey
         ? `  try: curl -H "Authorization: Bearer ${running.apiKey}" ${running.apiUrl}/v1/webhooks`
@@ -85,9 +98,9 @@ async function main(argv: string[]): Promise<void> {
       if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) throw new ConfigError(`hookflow ${cmd} needs DATABASE_URL and TEMPORAL_ADDRESS (use \`hookflow start\` for the embedded setup)`);
       return runRoles(config, [cmd], false);
     case 'migrate': {
-      if (!config.DATABASE_URL) throw new ConfigError('hookflow migrate needs DATABASE_URL');
-      await ensureDatabase(config.DATABASE_URL);
-      const db = createDb(config.DATABASE_URL);
+      const url = databaseUrl(config, 'migrate');
+      await ensureDatabase(url);
+      const db = createDb(url);
       try {
         const applied = await migrateLatest(db);
         process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'already up to date\n');
@@ -99,13 +112,12 @@ async function main(argv: string[]): Promise<void> {
     case 'keys': {
       const { values, positionals } = flags(args, ['workspace', 'name', 'scopes']);
       if (positionals.join(' ') !== 'create') throw new ConfigError('usage: hookflow keys create --workspace <id> [--name <n>] [--scopes a,b]');
-      if (!config.DATABASE_URL) throw new ConfigError('hookflow keys needs DATABASE_URL');
       const workspace = values.workspace;
       if (!workspace) throw new ConfigError('--workspace <id> is required');
       const scopes = (values.scopes?.split(',') ?? [...SCOPES]) as Scope[];
       const bad = scopes.filter((s) => !SCOPES.includes(s));
       if (bad.length) throw new ConfigError(`unknown scopes: ${bad.join(', ')} (known: ${SCOPES.join(', ')})`);
-      const db = createDb(config.DATABASE_URL);
+      const db = createDb(databaseUrl(config, 'keys'));
       try {
         await ensureWorkspace(db, workspace, workspace);
         const { key, row } = await createApiKey(db, { workspaceId: workspace, name: values.name ?? 'cli', scopes });
@@ -117,12 +129,11 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'seed-event-types': {
-      if (!config.DATABASE_URL) throw new ConfigError('hookflow seed-event-types needs DATABASE_URL');
       const { values } = flags(args, ['profile', 'workspace']);
       const profile = values.profile as keyof typeof SEED_EVENT_TYPES | undefined;
       if (!profile || !(profile in SEED_EVENT_TYPES)) throw new ConfigError(`--profile must be one of ${Object.keys(SEED_EVENT_TYPES).join(', ')}`);
       const workspace = values.workspace ?? DEFAULT_WORKSPACE;
-      const db = createDb(config.DATABASE_URL);
+      const db = createDb(databaseUrl(config, 'seed-event-types'));
       try {
         await ensureWorkspace(db, workspace, workspace);
         let added = 0;

@@ -34,7 +34,9 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): Express {
     const end = opts.metrics?.httpDuration.startTimer({ method: req.method });
     res.on('finish', () => {
       end?.({ route: (req.route?.path as string | undefined) ? `${req.baseUrl}${req.route.path}` : 'unmatched', status: String(res.statusCode) });
-      deps.log.info({ reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+      // Successful reads are the bulk of the traffic and say little: debug in development.
+      const quiet = deps.config.NODE_ENV === 'development' && req.method === 'GET' && res.statusCode < 300;
+      deps.log[quiet ? 'debug' : 'info']({ reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
     });
     next();
   });

@@ -148,3 +148,18 @@ export async function startEmbeddedPostgres(
     },
   };
 }
+
+/**
+ * The URL of the embedded PostgreSQL that `hookflow start` is running in `dir`, read from its
+ * pid file (line 4 is the port), so CLI commands find it without DATABASE_URL; null if none runs.
+ */
+export function runningEmbeddedUrl(dir: string): string | null {
+  try {
+    const lines = fs.readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n');
+    process.kill(Number(lines[0]), 0);
+    const port = Number(lines[3]);
+    return port > 0 ? `postgres://postgres:postgres@127.0.0.1:${port}/hookflow` : null;
+  } catch {
+    return null;
+  }
+}

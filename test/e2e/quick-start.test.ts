@@ -1,4 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import { resolveTemporalCli } from '../../src/temporal/binaries';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +14,7 @@ import { api } from '../helpers/stack';
 import { eventually, workflowClosed } from '../helpers/wait';
 
 const root = path.resolve(__dirname, '..', '..');
+const runCommand = async (cmd: string, args: string[], env: NodeJS.ProcessEnv) => (await promisify(execFile)(cmd, args, { cwd: root, env })).stdout;
 
 /** All descendants of `pid`, read from /proc (Linux). */
 function descendants(pid: number): number[] {
@@ -118,6 +121,13 @@ describe('quick start (`hookflow start` on a fresh data dir)', () => {
       expect(metrics).toContain('hookflow_webhooks{status="active"} 1');
       expect(metrics).toMatch(/hookflow_publish_to_first_attempt_seconds_count 1/);
       expect(metrics).toMatch(/hookflow_api_request_duration_seconds_count\{method="POST",route="\/v1\/events",status="202"\} 1/);
+      // CLI commands find the running embedded PostgreSQL without DATABASE_URL (the banner shows it too).
+      expect(first.output()).toMatch(/PostgreSQL:\s+postgres:\/\/\S+\/hookflow/);
+      const seeded = await runCommand('npm', ['run', '--silent', 'hookflow', '--', 'seed-event-types', '--profile', 'generic'], env);
+      expect(seeded).toMatch(/generic: \d+ event types added to ws_default/);
+      // The embedded Temporal keeps closed workflows as long as PostgreSQL keeps rows (30 days).
+      const ns = JSON.parse(await runCommand(resolveTemporalCli(), ['operator', 'namespace', 'describe', '--namespace', 'default', '--address', `127.0.0.1:${env.TEMPORAL_DEV_PORT}`, '-o', 'json'], env));
+      expect(ns.config.workflowExecutionRetentionTtl).toBe(`${30 * 86_400}s`);
     } finally {
       await stopAndCheckNoOrphans(first);
     }

@@ -16,23 +16,27 @@ describe('README "Try it"', () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Try it'), readme.indexOf('## How it works'));
     const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1].trim());
-    const [receiverCmd, createCmd, publishCmd, logCmd, testCmd, temporalCmd] = blocks;
+    const [createCmd, receiverCmd, publishCmd, logCmd, testCmd, temporalCmd] = blocks;
     expect(blocks).toHaveLength(6);
     const { key } = await givenWorkspace(stack.db);
     const port = String(await freePort());
     const env: Record<string, string> = {
       PATH: `${path.join(root, '.tools', 'venv', 'bin')}:${process.env.PATH}`,
       HOME: process.env.HOME ?? '/root',
+      // What the section's first sentence exports in the reader's terminal.
       HOOKFLOW_URL: stack.url,
       KEY: key,
       TEMPORAL_ADDRESS: inject('temporalAddress'),
     };
     const run = async (cmd: string) => (await sh(cmd.replaceAll('4000', port), { cwd: root, env })).stdout;
 
-    const webhook = JSON.parse(await run(createCmd));
+    // The command's own exports (jq) are what the later commands use.
+    const [json, exported] = (await run(`${createCmd} && echo "$WEBHOOK_ID $SECRET"`)).trim().split('\n');
+    const webhook = JSON.parse(json);
+    expect(exported).toBe(`${webhook.id} ${webhook.secret}`);
     Object.assign(env, { WEBHOOK_ID: webhook.id, SECRET: webhook.secret });
 
-    const receiver = spawn('bash', ['-c', `exec ${receiverCmd.split('#')[0].replaceAll('4000', port)}`], { cwd: root, env });
+    const receiver = spawn('bash', ['-c', `exec ${receiverCmd.replace(/&$/, '').replaceAll('4000', port)}`], { cwd: root, env });
     let log = '';
     receiver.stdout.on('data', (b) => (log += b));
     receiver.stderr.on('data', (b) => (log += b));

@@ -19,11 +19,15 @@ function validateUrl(deps: ApiDeps, url: string): void {
   if (!r.ok) throw invalid(`url is not allowed: ${r.detail}`, [{ path: 'body.url', message: `${r.reason}: ${r.detail}` }]);
 }
 
-export function validateSecret(scheme: string, secret: string): void {
+/** On create, a secret refused by the default profile may suit another (seed 002's example). */
+export const OTHER_PROFILE_HINT =
+  '; any secret of 16+ characters, such as seed 002\'s "your_webhook_secret", is accepted by the generic, gitproductivity, productive and basic profiles (for seed 002 add "profile": "generic")';
+
+export function validateSecret(scheme: string, secret: string, hint = ''): void {
   if (scheme !== 'standard') return;
   const bytes = secret.startsWith('whsec_') ? standardKey(secret).length : 0;
   if (bytes < 24 || bytes > 64) {
-    throw invalid('secret must be whsec_ followed by 24 to 64 base64-encoded bytes for the standard scheme', [
+    throw invalid(`secret must be whsec_ followed by 24 to 64 base64-encoded bytes for the standard profile${hint}`, [
       { path: 'body.secret', message: 'expected whsec_<base64 of 24..64 bytes>' },
     ]);
   }
@@ -47,7 +51,7 @@ export async function createWebhook(deps: ApiDeps, { body, workspaceId }: Input<
   validateUrl(deps, body.url);
   const profile = PROFILES[body.profile];
   const secret = body.secret ?? (profile.generateSecret ? generateSecret() : undefined);
-  if (body.secret) validateSecret(profile.scheme, body.secret);
+  if (body.secret) validateSecret(profile.scheme, body.secret, OTHER_PROFILE_HINT);
   const status = body.status ?? 'active';
   if (status === 'active') await assertCapacity(deps, workspaceId);
   const policy = { ...profile.retryPolicy, ...(body.retry_policy ?? {}) };
