@@ -8,6 +8,7 @@ import { createApiKey, SCOPES, type Scope } from './db/repositories/api-keys';
 import { upsertEventType } from './db/repositories/event-types';
 import { DEFAULT_WORKSPACE, ensureWorkspace } from './db/repositories/workspaces';
 import { SEED_EVENT_TYPES } from './domain/seed-event-types';
+import { showDelivery } from './delivery-show';
 import { parseReceiverArgs, runReceiver } from './receiver';
 import { createLogger } from './logger';
 import { startHookflow, type Role } from './runtime';
@@ -26,6 +27,9 @@ const USAGE = `hookflow <command>
   a running \`hookflow start\` on the same HOOKFLOW_DATA_DIR.
   seed-event-types --profile productive|gitproductivity|generic [--workspace <id>]
                         load a seed system's event types into a workspace's catalog
+  delivery show <dlv_id>
+                        a delivery, its attempts and the \`temporal\` commands that act on it
+                        (needs DATABASE_URL; TEMPORAL_ADDRESS for the workflow's state)
   receiver --secret <s> [--scheme standard|productive|sha256|hex] [--port 4000]
                         a small receiver that verifies signatures, for trying Hookflow out
 
@@ -145,6 +149,10 @@ async function main(argv: string[]): Promise<void> {
         await db.destroy();
       }
       return;
+    }
+    case 'delivery': {
+      if (args[0] !== 'show' || !args[1]) throw new ConfigError('usage: hookflow delivery show <dlv_id>');
+      return showDelivery(config, args[1], (s) => process.stdout.write(s));
     }
     case 'receiver': {
       let opts;

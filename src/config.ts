@@ -28,6 +28,13 @@ export const ConfigSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   /** Task queue of the delivery workflows and activities. */
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookflow'),
+  /**
+   * Base URL of the Temporal Web UI, for the deep links in `GET /v1/deliveries/:id`
+   * (`temporal_ui_url`) and `hookflow delivery show`. Unset: the embedded dev server's UI, else
+   * http://127.0.0.1:8233 (the dev server's default). Set it to your cluster's UI (e.g.
+   * https://temporal.example.com or Temporal Cloud's https://cloud.temporal.io).
+   */
+  HOOKFLOW_TEMPORAL_UI_URL: z.string().url().optional(),
   /** Path of the `temporal` CLI; else PATH, else .tools/venv/bin/temporal. */
   TEMPORAL_CLI: z.string().optional(),
   /**

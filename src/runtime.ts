@@ -6,6 +6,7 @@ import type { Config } from './config';
 import type { Db } from './db/knex';
 import { parseCidrList, type Cidr } from './delivery/ssrf';
 import { createLogger } from './logger';
+import { DEFAULT_TEMPORAL_UI_URL } from './temporal/links';
 import { createDbMetrics, type Metrics } from './metrics';
 import type { DispatchDeps } from './services/dispatch';
 import { startApiRole } from './start/api-role';
@@ -60,7 +61,8 @@ export async function startHookflow(
     const eager = config.HOOKFLOW_EAGER && roles.includes('worker') && (opts.temporal?.eager ?? true);
     const dispatch: DispatchDeps = { db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, eager, log };
     const worker = roles.includes('worker') ? await startWorkerRole(config, infra, { allow, metrics, dispatch, log, cleanups }) : null;
-    const deps: ApiDeps = { config, db, client, secretBox, allow, log, dispatch, metrics };
+    const temporalUiUrl = config.HOOKFLOW_TEMPORAL_UI_URL ?? infra.dev?.uiUrl ?? DEFAULT_TEMPORAL_UI_URL;
+    const deps: ApiDeps = { config, db, client, secretBox, allow, log, dispatch, temporalUiUrl, metrics };
     const api = roles.includes('api') ? await startApiRole(deps, { embedded: infra.embedded, worker, cleanups }) : null;
     return {
       apiUrl: api?.apiUrl ?? null,

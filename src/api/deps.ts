@@ -17,5 +17,7 @@ export interface ApiDeps {
   allow: Cidr[];
   log: Logger;
   dispatch: DispatchDeps;
+  /** Base URL of the Temporal Web UI for deep links (HOOKFLOW_TEMPORAL_UI_URL or the dev server's). */
+  temporalUiUrl: string;
   metrics?: Metrics;
 }

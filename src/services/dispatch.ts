@@ -16,9 +16,17 @@ export interface DispatchDeps {
   log: Logger;
 }
 
+/** What the Web UI shows of the webhook; profile and budget when the caller has them. */
+export interface WebhookSummary {
+  name: string;
+  url: string;
+  profile?: string;
+  max_attempts?: number;
+}
+
 export interface StartSpec {
   delivery: Pick<deliveries.DeliveryRow, 'id' | 'event_id' | 'webhook_id' | 'workspace_id' | 'event_type' | 'workflow_id'>;
-  webhook: { name: string; url: string };
+  webhook: WebhookSummary;
   trigger?: AttemptTrigger;
   firstAttemptNo?: number;
   /** Replays and manual retries start a new run of a closed workflow id. */
@@ -26,8 +34,11 @@ export interface StartSpec {
   status?: DeliveryStatus;
 }
 
-/** Starts one delivery workflow; an already running or finished one is not started twice. */
-export async function startDelivery(deps: DispatchDeps, spec: StartSpec): Promise<boolean> {
+/**
+ * The workflow's user metadata in the Web UI (markdown): the summary is the list's "Summary"
+ * column and the page's title line, the details the page's "User Metadata" section.
+ */
+export function deliveryMetadata(spec: Pick<StartSpec, 'delivery' | 'webhook' | 'trigger' | 'firstAttemptNo'>): { staticSummary: string; staticDetails: string } {
   const d = spec.delivery;
   let host = spec.webhook.url;
   try {
@@ -35,6 +46,23 @@ export async function startDelivery(deps: DispatchDeps, spec: StartSpec): Promis
   } catch {
     /* keep the raw url */
   }
+  const lines = [
+    `**Delivery** \`${d.id}\``,
+    `**Event** \`${d.event_id}\` (${d.event_type})`,
+    `**Webhook** \`${d.webhook_id}\` ${spec.webhook.name} → ${host}`,
+    spec.webhook.profile ? `**Profile** ${spec.webhook.profile}` : null,
+    spec.webhook.max_attempts ? `**Attempt budget** ${spec.webhook.max_attempts} attempts` : null,
+    spec.firstAttemptNo && spec.firstAttemptNo > 1 ? `**This run** starts at attempt ${spec.firstAttemptNo} (${spec.trigger ?? 'scheduled'})` : null,
+  ];
+  return {
+    staticSummary: `${d.event_type} → ${spec.webhook.name} (${host})`,
+    staticDetails: lines.filter((l) => l !== null).join('  \n'),
+  };
+}
+
+/** Starts one delivery workflow; an already running or finished one is not started twice. */
+export async function startDelivery(deps: DispatchDeps, spec: StartSpec): Promise<boolean> {
+  const d = spec.delivery;
   try {
     await deps.client.workflow.start('deliveryWorkflow', {
       taskQueue: deps.taskQueue,
@@ -48,8 +76,7 @@ export async function startDelivery(deps: DispatchDeps, spec: StartSpec): Promis
         { key: SA.WorkspaceId, value: d.workspace_id },
         { key: SA.DeliveryStatus, value: spec.status ?? 'pending' },
       ],
-      staticSummary: `${d.event_type} → ${spec.webhook.name} (${host})`,
-      staticDetails: `delivery ${d.id} of event ${d.event_id} to webhook ${d.webhook_id}`,
+      ...deliveryMetadata(spec),
       requestEagerStart: deps.eager,
     });
     return true;

@@ -6,7 +6,7 @@ import type { WebhookRow } from '../db/repositories/webhooks';
 import { newId } from '../domain/ids';
 import { isFinal, retryNowSignal, type DeliveryStatusResult } from '../../workflows/definitions';
 import { deliveryResult } from '../temporal/delivery-result';
-import { startDelivery, type DispatchDeps } from './dispatch';
+import { startDelivery, type DispatchDeps, type WebhookSummary } from './dispatch';
 
 export const TEST_EVENT_TYPE = 'webhook.test';
 export const MAX_REPLAY_RANGE_MS = 14 * 86_400_000;
@@ -54,6 +54,19 @@ async function isRunning(deps: DispatchDeps, workflowId: string): Promise<boolea
   }
 }
 
+/**
+ * The id of the workflow's latest run, or null when Temporal does not answer within `timeoutMs`
+ * (a delivery's GET must not hang or fail on Temporal: the database has the delivery's state).
+ */
+export async function latestRunId(client: DispatchDeps['client'], workflowId: string, timeoutMs = 1000): Promise<string | null> {
+  try {
+    const d = await client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflow.getHandle(workflowId).describe());
+    return d.runId;
+  } catch {
+    return null;
+  }
+}
+
 const FINISHING_WAIT_MS = 10_000;
 
 /**
@@ -72,13 +85,13 @@ async function inProgress(deps: DispatchDeps, d: deliveries.DeliveryRow): Promis
 }
 
 /** Starts a new run of a finished delivery; the receiver sees the same delivery id. */
-async function rerun(deps: DispatchDeps, d: deliveries.DeliveryRow, webhook: Pick<WebhookRow, 'name' | 'url'>, trigger: 'manual' | 'replay'): Promise<void> {
+async function rerun(deps: DispatchDeps, d: deliveries.DeliveryRow, webhook: WebhookSummary, trigger: 'manual' | 'replay'): Promise<void> {
   await deliveries.updateDelivery(deps.db, d.id, { status: 'pending', completed_at: null, next_attempt_at: null });
   await startDelivery(deps, { delivery: d, webhook, trigger, firstAttemptNo: d.attempts + 1, rerun: true, status: 'pending' });
 }
 
 /** retry: signal a waiting workflow, or start a new run of a finished one. */
-export async function retryDelivery(deps: DispatchDeps, d: deliveries.DeliveryRow, webhook: Pick<WebhookRow, 'name' | 'url'>): Promise<'signalled' | 'restarted'> {
+export async function retryDelivery(deps: DispatchDeps, d: deliveries.DeliveryRow, webhook: WebhookSummary): Promise<'signalled' | 'restarted'> {
   if (await inProgress(deps, d)) {
     await deps.client.workflow.getHandle(d.workflow_id).signal(retryNowSignal);
     return 'signalled';

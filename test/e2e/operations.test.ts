@@ -177,4 +177,27 @@ describe('operator and user control', () => {
     }
     await ensureRetentionSchedule(stack.client, { taskQueue, retentionDays: 0 });
   });
+
+  it('links a delivery to its workflow: run id and Web UI page in the API, `delivery show` with working commands', async () => {
+    const { c, receiver, deliveryId, workflowId } = await givenWaitingDelivery([500]);
+    const { runId } = await stack.client.workflow.getHandle(workflowId).describe();
+    const d = (await c.get(`/v1/deliveries/${deliveryId}`)).body;
+    expect(d).toMatchObject({ workflow_id: workflowId, run_id: runId });
+    expect(d.temporal_ui_url).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(workflowId)}/${runId}/history`);
+
+    const env = { PATH: process.env.PATH, DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), HOOKFLOW_TEMPORAL_UI_URL: 'https://temporal.example.com/' };
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'delivery', 'show', deliveryId], { cwd: path.resolve(__dirname, '../..'), env });
+    expect(stdout).toContain(`delivery   ${deliveryId} (retrying)`);
+    expect(stdout).toContain(`run ${runId} (RUNNING)`);
+    expect(stdout).toContain(`web UI     https://temporal.example.com/namespaces/default/workflows/${encodeURIComponent(workflowId)}/${runId}/history`);
+    expect(stdout).toMatch(/^1 +\S+ +scheduled +500 +http_status/m);
+    // The printed commands work as printed.
+    const commands = stdout.split('\n').filter((l) => / workflow (describe|query) /.test(l));
+    expect(commands).toHaveLength(2);
+    for (const command of commands) {
+      const out = (await run('bash', ['-c', command], { cwd: path.resolve(__dirname, '../..') })).stdout;
+      expect(out).toMatch(command.includes('query') ? /"attempts":\s*1/ : /WebhookId/);
+    }
+    await receiver.close();
+  });
 });

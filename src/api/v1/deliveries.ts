@@ -4,6 +4,7 @@ import * as repo from '../../db/repositories/deliveries';
 import type { ApiDeps } from '../deps';
 import { getWebhookById } from '../../db/repositories/webhooks';
 import * as ops from '../../services/operations';
+import { workflowUiUrl } from '../../temporal/links';
 import { notFound, ProblemError } from '../errors';
 import { route, type Input } from '../route';
 import { DeliveryOut, toDeliveryOut } from './delivery-schemas';
@@ -21,11 +22,15 @@ export async function getDelivery(deps: ApiDeps, input: ById, res: Response) {
   const d = await loadDelivery(deps, input);
   // One snapshot for the row and its attempts: an attempt and its delivery update commit
   // together, and two separate reads could straddle that commit.
-  const out = await deps.db.transaction(
-    async (trx) => toDeliveryOut((await repo.getDeliveryById(trx, d.id)) ?? d, await repo.listAttempts(trx, d.id)),
-    { isolationLevel: 'repeatable read', readOnly: true },
-  );
-  res.json(out);
+  const [out, runId] = await Promise.all([
+    deps.db.transaction(async (trx) => [(await repo.getDeliveryById(trx, d.id)) ?? d, await repo.listAttempts(trx, d.id)] as const, {
+      isolationLevel: 'repeatable read',
+      readOnly: true,
+    }),
+    ops.latestRunId(deps.client, d.workflow_id),
+  ]);
+  const link = workflowUiUrl(deps.temporalUiUrl, deps.config.TEMPORAL_NAMESPACE, d.workflow_id, runId);
+  res.json(toDeliveryOut(out[0], out[1], { run_id: runId, temporal_ui_url: link }));
 }
 
 /** Retry now: signals a waiting delivery, or starts a new run of a finished one. */
@@ -50,6 +55,6 @@ export function router(deps: ApiDeps): Router {
   const action = z.object({ id: z.string(), action: z.enum(['signalled', 'restarted', 'cancelling']) });
   route(r, deps, { operationId: 'getDelivery', method: 'get', path: '/deliveries/:id', summary: 'A delivery with every attempt', tag, scope: 'deliveries:read', params: IdParams, responses: { 200: DeliveryOut } }, getDelivery);
   route(r, deps, { operationId: 'retryDelivery', method: 'post', path: '/deliveries/:id/retry', summary: 'Attempt now (signal retry-now), or resend a finished delivery', tag, scope: 'deliveries:write', params: IdParams, responses: { 202: action } }, retryDelivery);
-  route(r, deps, { operationId: 'cancelDelivery', method: 'post', path: '/deliveries/:id/cancel', summary: 'Cancel a waiting delivery (signal cancel)', tag, scope: 'deliveries:write', params: IdParams, responses: { 202: action } }, cancelDelivery);
+  route(r, deps, { operationId: 'cancelDelivery', method: 'post', path: '/deliveries/:id/cancel', summary: 'Cancel a waiting delivery (native workflow cancellation)', tag, scope: 'deliveries:write', params: IdParams, responses: { 202: action } }, cancelDelivery);
   return r;
 }

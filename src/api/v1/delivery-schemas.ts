@@ -35,6 +35,10 @@ export const DeliveryOut = DeliveryListItem.extend({
   next_attempt_at: z.string().nullable(),
   is_test: z.boolean(),
   workflow_id: z.string(),
+  /** The latest run, null when Temporal did not answer in time. */
+  run_id: z.string().nullable(),
+  /** The workflow's page in the Temporal Web UI (HOOKFLOW_TEMPORAL_UI_URL). */
+  temporal_ui_url: z.string(),
   last_error: z.string().nullable(),
   attempt_log: z.array(AttemptOut),
 });
@@ -50,7 +54,7 @@ export const toDeliveryListItem = (
   response_time_ms: d.last_response_time_ms,
 });
 
-export const toDeliveryOut = (d: DeliveryRow, attempts: AttemptRow[]): z.infer<typeof DeliveryOut> => ({
+export const toDeliveryOut = (d: DeliveryRow, attempts: AttemptRow[], run: { run_id: string | null; temporal_ui_url: string }): z.infer<typeof DeliveryOut> => ({
   ...toDeliveryListItem(d),
   event_id: d.event_id,
   webhook_id: d.webhook_id,
@@ -58,6 +62,7 @@ export const toDeliveryOut = (d: DeliveryRow, attempts: AttemptRow[]): z.infer<t
   next_attempt_at: d.next_attempt_at ? d.next_attempt_at.toISOString() : null,
   is_test: d.is_test,
   workflow_id: d.workflow_id,
+  ...run,
   last_error: d.last_error,
   attempt_log: attempts.map((a) => ({
     attempt_no: a.attempt_no,

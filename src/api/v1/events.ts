@@ -91,7 +91,7 @@ export async function createEvent(deps: ApiDeps, { body, workspaceId, req }: Inp
         event_type: body.type,
         workflow_id: deliveryWorkflowId(eventId, w.id),
       },
-      webhook: { name: w.name, url: w.url },
+      webhook: w,
     }));
   const event = await repo.insertEventWithDeliveries(
     deps.db,

@@ -83,13 +83,13 @@ export async function listReplayable(
 export async function listStartsOfEvent(
   db: Db,
   eventId: string,
-): Promise<{ delivery: Pick<DeliveryRow, 'id' | 'event_id' | 'webhook_id' | 'workspace_id' | 'event_type' | 'workflow_id'>; webhook: { name: string; url: string } }[]> {
+): Promise<{ delivery: Pick<DeliveryRow, 'id' | 'event_id' | 'webhook_id' | 'workspace_id' | 'event_type' | 'workflow_id'>; webhook: { name: string; url: string; profile: string; max_attempts: number } }[]> {
   const rows = await db('deliveries as d')
     .join('webhooks as w', 'w.id', 'd.webhook_id')
     .where('d.event_id', eventId)
     .where('d.is_test', false)
-    .select('d.id', 'd.event_id', 'd.webhook_id', 'd.workspace_id', 'd.event_type', 'd.workflow_id', 'w.name', 'w.url');
-  return rows.map(({ name, url, ...delivery }) => ({ delivery, webhook: { name, url } }));
+    .select('d.id', 'd.event_id', 'd.webhook_id', 'd.workspace_id', 'd.event_type', 'd.workflow_id', 'w.name', 'w.url', 'w.profile', 'w.max_attempts');
+  return rows.map(({ name, url, profile, max_attempts, ...delivery }) => ({ delivery, webhook: { name, url, profile, max_attempts } }));
 }
 
 export async function listAttempts(db: Db, deliveryId: string): Promise<AttemptRow[]> {

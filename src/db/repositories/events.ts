@@ -54,13 +54,13 @@ export interface PublishContext {
   /** The catalog entry of this type, if any. */
   eventType: { name: string; schema: Record<string, unknown> | null } | null;
   /** Active webhooks; the caller filters them by subscription pattern. */
-  webhooks: { id: string; events: string[]; name: string; url: string }[];
+  webhooks: { id: string; events: string[]; name: string; url: string; profile: string; max_attempts: number }[];
 }
 
 export async function loadPublishContext(db: Db, workspaceId: string, type: string): Promise<PublishContext | undefined> {
   const result = await db.raw(
     `SELECT w.enforce_event_catalog, et.name AS et_name, et.schema AS et_schema,
-            COALESCE((SELECT json_agg(json_build_object('id', h.id, 'events', h.events, 'name', h.name, 'url', h.url) ORDER BY h.id)
+            COALESCE((SELECT json_agg(json_build_object('id', h.id, 'events', h.events, 'name', h.name, 'url', h.url, 'profile', h.profile, 'max_attempts', h.max_attempts) ORDER BY h.id)
                         FROM webhooks h
                        WHERE h.workspace_id = w.id AND h.status = 'active' AND NOT h.is_system AND h.deleted_at IS NULL), '[]') AS webhooks
        FROM workspaces w
