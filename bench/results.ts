@@ -73,8 +73,8 @@ export interface BurstResult extends PhaseResult {
   rejected: number;
   /** From the first publish until the last delivery arrived. */
   allDeliveredSeconds: number;
-  /** acceptedPerSec ÷ (deliveriesPerSec ÷ webhooks): how far acceptance runs ahead of delivery. */
-  acceptedOverDeliveredEvents: number | null;
+  /** Accepted events/s ÷ the run's sustained deliveries/s (the closed loop's): the issue-15 target is ≥ 10. */
+  acceptedOverSustained: number | null;
 }
 
 /** Workspace B's steady events, alone and during workspace A's burst. */

@@ -1,22 +1,20 @@
-import type { HookflowRun } from '../modes/hookflow';
-import { HOOKFLOW_EVENT } from '../modes/hookflow';
+import { HOOKFLOW_EVENT, type HookflowRun } from './run';
 import { newPhase, producers, type Phase } from '../phase';
 import { measure } from '../probes';
 import type { HookflowApi } from './api';
 import type { BurstResult, PhaseResult } from '../results';
 
 /** The burst's own figures from its phase: acceptance rate, rejections, time until all delivered. */
-export function burstResult(r: PhaseResult, phase: Phase, producerCount: number, webhooks: number): BurstResult {
+export function burstResult(r: PhaseResult, phase: Phase, producerCount: number, sustainedPerSec: number | null): BurstResult {
   const acceptSeconds = (phase.lastAccepted - phase.firstPublish) / 1000;
   const acceptedPerSec = acceptSeconds > 0 ? Math.round((phase.events / acceptSeconds) * 10) / 10 : 0;
-  const deliveredEventsPerSec = r.deliveriesPerSec / webhooks;
   return {
     ...r,
     producers: producerCount,
     acceptedPerSec,
     rejected: phase.rejected,
     allDeliveredSeconds: Math.round(phase.seconds() * 100) / 100,
-    acceptedOverDeliveredEvents: deliveredEventsPerSec > 0 ? Math.round((acceptedPerSec / deliveredEventsPerSec) * 100) / 100 : null,
+    acceptedOverSustained: sustainedPerSec ? Math.round((acceptedPerSec / sustainedPerSec) * 100) / 100 : null,
   };
 }
 
@@ -27,7 +25,7 @@ export async function burst(run: HookflowRun, api: HookflowApi, name: string, ev
   const p = newPhase(ctx, 'hookflow', name, events);
   const drive = producers(ctx, p, opts.burstProducers, api.publisher(HOOKFLOW_EVENT, opts.webhooks));
   const r = await measure(ctx, run.target, `hookflow ${name}`, p, alongside ? async () => void (await Promise.all([drive(), alongside(p)])) : drive);
-  const b = burstResult(r, p, opts.burstProducers, opts.webhooks);
+  const b = burstResult(r, p, opts.burstProducers, run.sustainedPerSec);
   ctx.say(`hookflow ${name}: ${events} events accepted at ${b.acceptedPerSec}/s (publish p50 ${b.publishMs?.p50} p99 ${b.publishMs?.p99} ms, ${b.rejected} rejected), all delivered after ${b.allDeliveredSeconds} s`);
   return b;
 }

@@ -1,7 +1,7 @@
 import { sleep } from '../context';
 import type { DbStats } from '../protocol';
 import type { ModeResult } from '../results';
-import { HOOKFLOW_EVENT, type HookflowRun } from '../modes/hookflow';
+import { HOOKFLOW_EVENT, type HookflowRun } from './run';
 
 /** The database agrees with the receivers: every accepted event's deliveries succeeded, nothing else. */
 export async function checkDatabase(run: HookflowRun, mode: ModeResult): Promise<void> {

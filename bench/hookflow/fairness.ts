@@ -1,5 +1,4 @@
-import type { HookflowRun } from '../modes/hookflow';
-import { HOOKFLOW_EVENT } from '../modes/hookflow';
+import { HOOKFLOW_EVENT, type HookflowRun } from './run';
 import { newPhase, openLoop, type Phase } from '../phase';
 import { measure } from '../probes';
 import type { FairnessResult } from '../results';

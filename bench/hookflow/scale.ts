@@ -1,7 +1,7 @@
 import { closedLoop, newPhase } from '../phase';
 import { measure } from '../probes';
 import type { PhaseResult } from '../results';
-import { HOOKFLOW_EVENT, type HookflowRun } from '../modes/hookflow';
+import { HOOKFLOW_EVENT, type HookflowRun } from './run';
 
 /** The scale curve: closed-loop runs of growing size; cost per delivery should stay flat. */
 export async function runScale(run: HookflowRun): Promise<PhaseResult[]> {

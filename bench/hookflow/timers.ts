@@ -1,5 +1,5 @@
 import { sleep } from '../context';
-import type { HookflowRun } from '../modes/hookflow';
+import type { HookflowRun } from './run';
 import { closedLoop, newPhase } from '../phase';
 import { countWorkflows, measure, procStats, workflowBacklog } from '../probes';
 import type { DbStats } from '../protocol';

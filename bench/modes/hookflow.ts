@@ -13,29 +13,11 @@ import { runFairness } from '../hookflow/fairness';
 import { runScale } from '../hookflow/scale';
 import { runTimers } from '../hookflow/timers';
 import { HookflowApi } from '../hookflow/api';
-import { forkChild, type RpcChild } from '../processes';
+import { HOOKFLOW_EVENT, type HookflowRun } from '../hookflow/run';
+import { forkChild } from '../processes';
 import type { HookflowInfo, InitMessage, WorkspaceInfo } from '../protocol';
 import type { Target } from '../probes';
 import type { SetupMode } from './mode';
-
-/** What the Hookflow-only phases share. */
-export interface HookflowRun {
-  ctx: BenchContext;
-  target: Target;
-  /** The process with the API role (it also creates workspaces). */
-  apiChild: RpcChild;
-  apiUrl: string;
-  taskQueue: string;
-  /** The bench workspace's client; its `bench.delivery` webhooks are the main receivers. */
-  api: HookflowApi;
-  mainHooks: string[];
-  /** Webhooks subscribed to `bench.delivery` with the client that published to them: the database check. */
-  checked: { api: HookflowApi; hooks: string[] }[];
-  /** A new workspace with its own key and client (closed with the mode). */
-  workspace(name: string): Promise<HookflowApi>;
-}
-
-export const HOOKFLOW_EVENT = 'bench.delivery';
 
 function hookflowEnv(ctx: BenchContext): Record<string, string> {
   const { opts, stack, runTag } = ctx;
@@ -94,11 +76,12 @@ export const setupHookflow: SetupMode = async (ctx, cleanup) => {
   const main = await workspace('bench');
   // Retries 1 s apart so that injected failures complete within the run.
   const mainHooks = await main.createHooks(ctx.receivers.ok, [HOOKFLOW_EVENT], { schedule: ['1s'], jitter: 0 }, 10);
-  const run: HookflowRun = { ctx, target, apiChild: api.child, apiUrl: api.info.apiUrl!, taskQueue, api: main, mainHooks, checked: [{ api: main, hooks: mainHooks }], workspace };
+  const run: HookflowRun = { ctx, target, apiChild: api.child, apiUrl: api.info.apiUrl!, taskQueue, api: main, mainHooks, sustainedPerSec: null, checked: [{ api: main, hooks: mainHooks }], workspace };
   return {
     target,
     publish: main.publisher(HOOKFLOW_EVENT, opts.webhooks),
     after: async (mode, result) => {
+      run.sustainedPerSec = mode.main.deliveriesPerSec;
       result.scale = await runScale(run);
       if (opts.timers > 0) result.timers = await runTimers(run);
       if (opts.burstEvents > 0) result.burst = await runBurst(run);

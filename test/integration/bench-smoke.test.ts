@@ -101,6 +101,7 @@ describe('bench harness smoke run', () => {
     const burst = result.burst!;
     expect(burst.deliveries).toBe(20 * 2);
     expect(burst.acceptedPerSec).toBeGreaterThan(0);
+    expect(burst.acceptedOverSustained).not.toBeNull();
     expect(burst.publishMs).not.toBeNull();
     const f = result.fairness!;
     expect(f.burst.deliveries).toBe(40);
