@@ -11,8 +11,9 @@
  *
  * The parts: options.ts (command line), results.ts (what a run returns), stack.ts (PostgreSQL,
  * Temporal), processes.ts + protocol.ts + child.ts (one forked process per mode, so its RSS and
- * CPU are its own), phase.ts (a measured batch and its loops), probes.ts (backlog, drain,
- * measure), modes/ (one file per mode), hookflow/ (the Hookflow-only phases), report.ts.
+ * CPU are its own), phase.ts (a measured batch and its loops), probes.ts (backlog, drain, RSS),
+ * measure.ts (sampling around a phase), modes/ (one file per mode), hookflow/ (the Hookflow-only
+ * phases), report.ts.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -27,7 +28,8 @@ import { setupLimit } from './modes/limit';
 import type { SetupMode } from './modes/mode';
 import { DEFAULTS, publicOptions, type BenchOptions, type Mode } from './options';
 import { closedLoop, newPhase, openLoop, type Phase } from './phase';
-import { measure, procStats } from './probes';
+import { measure } from './measure';
+import { procStats } from './probes';
 import { computeRatios, type BenchResult, type ModeResult } from './results';
 import { startReceivers } from './receivers';
 import { startStack } from './stack';

@@ -1,6 +1,6 @@
 import { HOOKFLOW_EVENT, type HookflowRun } from './run';
 import { newPhase, producers, type Phase } from '../phase';
-import { measure } from '../probes';
+import { measure } from '../measure';
 import type { HookflowApi } from './api';
 import type { BurstResult, PhaseResult } from '../results';
 

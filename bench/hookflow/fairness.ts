@@ -1,6 +1,6 @@
 import { HOOKFLOW_EVENT, type HookflowRun } from './run';
 import { newPhase, openLoop, type Phase } from '../phase';
-import { measure } from '../probes';
+import { measure } from '../measure';
 import type { FairnessResult } from '../results';
 import { percentiles } from '../stats';
 import { burst } from './burst';

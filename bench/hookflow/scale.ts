@@ -1,5 +1,5 @@
 import { closedLoop, newPhase } from '../phase';
-import { measure } from '../probes';
+import { measure } from '../measure';
 import type { PhaseResult } from '../results';
 import { HOOKFLOW_EVENT, type HookflowRun } from './run';
 

@@ -1,7 +1,8 @@
 import { sleep } from '../context';
 import type { HookflowRun } from './run';
 import { closedLoop, newPhase } from '../phase';
-import { countWorkflows, measure, procStats, workflowBacklog } from '../probes';
+import { measure } from '../measure';
+import { countWorkflows, procStats, workflowBacklog } from '../probes';
 import type { DbStats } from '../protocol';
 import type { TimersResult } from '../results';
 import { dirBytes, nowMs, sampleTrees } from '../stats';
