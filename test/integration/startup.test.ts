@@ -9,7 +9,6 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { freePort } from '../../src/db/embedded';
 import { startHookflow, type Running } from '../../src/runtime';
 import { api } from '../helpers/stack';
 
@@ -46,13 +45,19 @@ async function startApi(env: Record<string, string>): Promise<{ running: Running
   return { running, logs };
 }
 
-/** Whether something accepts connections on this port of 127.0.0.1. */
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
+/** Processes whose command line names `dir`: the dev server's and PostgreSQL's name their data dir. */
+function processesUsing(dir: string): string[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
+      } catch {
+        return false; // exited meanwhile
+      }
+    });
+}
 
 describe('start-up', () => {
   it('goes on when the bootstrap key was revoked, and the key stays revoked', async () => {
@@ -93,38 +98,30 @@ describe('start-up', () => {
     }
   });
 
-  it('stops with a clear message and a non-zero exit when PORT is taken, its Temporal dev server stopped too', async () => {
+  it('stops with a clear message and a non-zero exit when PORT is taken, its PostgreSQL and Temporal children stopped too', async () => {
     const taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const port = (taken.address() as net.AddressInfo).port;
-    const temporalPort = await freePort(17233);
+    const dataDir = tmpDir();
     try {
+      // `npm start` with nothing configured but PORT: embedded PostgreSQL and a Temporal dev server.
       const err = await promisify(execFile)(path.join(root, 'node_modules', '.bin', 'tsx'), ['src/cli.ts', 'start'], {
         cwd: root,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          DATABASE_URL: inject('databaseUrl'),
-          HOOKFLOW_ENCRYPTION_KEY: inject('encryptionKey'),
-          HOOKFLOW_DATA_DIR: tmpDir(),
-          PORT: String(port),
-          TEMPORAL_DEV_PORT: String(temporalPort),
-          TEMPORAL_UI_PORT: '0',
-        },
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, HOOKFLOW_DATA_DIR: dataDir, PORT: String(port), TEMPORAL_UI_PORT: '0' },
       }).then(
         () => null,
         (e: { code: number; stdout: string; stderr: string }) => e,
       );
       expect(err).toMatchObject({ code: 1 });
-      expect(err!.stderr).toMatch(/starting Temporal dev server/);
+      expect(err!.stderr).toMatch(/starting embedded PostgreSQL[\s\S]*starting Temporal dev server|starting Temporal dev server[\s\S]*starting embedded PostgreSQL/);
       expect(err!.stderr).toContain(`port ${port} on 127.0.0.1 is already in use; set PORT`);
       expect(err!.stderr).not.toMatch(/at \w+ \(/);
       expect(err!.stdout).not.toMatch(/Hookflow is running/);
-      // The process has exited: a dev server still listening would be an orphan.
-      expect(await listening(temporalPort)).toBe(false);
+      // The process has exited: a child still running on its data dir would be an orphan.
+      expect(processesUsing(dataDir)).toEqual([]);
     } finally {
       taken.close();
     }
-    // A whole `hookflow start` (tsx, a Temporal dev server) on a loaded machine: a generous bound.
+    // A whole `hookflow start` (tsx, initdb, a Temporal dev server) on a loaded machine: a generous bound.
   }, 180_000);
 });
