@@ -33,6 +33,17 @@ describe('input PostgreSQL cannot store is a 4xx problem, never a 500', () => {
     expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual([field]);
   });
 
+  it.each([
+    ['a newline', 'a\r\nx-injected: 1'],
+    ['a control character', 'a\u0001'],
+    ['a character outside Latin-1', '5 €'],
+  ])('refuses a custom header value with %s, which no attempt could send (422)', async (_what, value) => {
+    const c = api(stack.url, (await givenWorkspace(stack.db)).key);
+    const res = await c.post('/v1/webhooks', { ...hook, custom_headers: { 'x-note': value } });
+    expectProblem(res, 422);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['body.custom_headers.x-note']);
+  });
+
   it('answers event data nested 4,500 levels deep with 422', async () => {
     const c = api(stack.url, (await givenWorkspace(stack.db)).key);
     const res = await c.post('/v1/events', `{"type":"a.b","data":${nested(4500)}}`);

@@ -34,8 +34,11 @@ export const RetryPolicyIn = z
 /** Header names users may not set: signatures, framing and hop-by-hop headers. */
 const RESERVED_HEADER = /^(host|content-length|content-type|transfer-encoding|connection|keep-alive|upgrade|te|trailer|proxy-.*|user-agent|webhook-.*|x-webhook-.*|x-signature.*|x-gitproductivity-signature.*|productive-signature.*)$/i;
 
+// RFC 9110 field-value characters: anything else the HTTP client refuses at every attempt.
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 const customHeaders = z
-  .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be a valid header name'), z.string().max(1000).regex(/^[^\r\n]*$/, 'must not contain newlines'))
+  .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be a valid header name'), z.string().max(1000).regex(HEADER_VALUE, 'must be printable Latin-1 text (no newlines or control characters)'))
   .refine((h) => Object.keys(h).length <= 20, 'at most 20 custom headers')
   .superRefine((h, ctx) => {
     for (const name of Object.keys(h)) {
