@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { ping } from '../db/knex';
 import type { ApiDeps } from './deps';
 
 /**
@@ -30,7 +31,7 @@ export function healthRouter(deps: ApiDeps, ready?: () => Promise<void>, timeout
   r.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   r.get('/readyz', async (_req, res) => {
     const probes: Record<string, () => Promise<unknown>> = {
-      postgres: () => deps.db.raw('select 1'),
+      postgres: () => ping(deps.db),
       // The deadline also ends the gRPC call itself, not just our wait for it.
       temporal: () => deps.client.connection.withDeadline(Date.now() + timeoutMs, () => deps.client.workflowService.getSystemInfo({})),
       ...(ready ? { worker: ready } : {}),

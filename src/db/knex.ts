@@ -29,3 +29,8 @@ export async function ensureDatabase(url: string): Promise<void> {
     await admin.destroy();
   }
 }
+
+/** One round trip to PostgreSQL (readiness). */
+export async function ping(db: Db): Promise<void> {
+  await db.raw('select 1');
+}

@@ -18,19 +18,13 @@ async function loadDelivery(deps: ApiDeps, { params, workspaceId }: ById): Promi
   return d;
 }
 
-export async function getDelivery(deps: ApiDeps, input: ById, res: Response) {
-  const d = await loadDelivery(deps, input);
-  // One snapshot for the row and its attempts: an attempt and its delivery update commit
-  // together, and two separate reads could straddle that commit.
-  const [out, runId] = await Promise.all([
-    deps.db.transaction(async (trx) => [(await repo.getDeliveryById(trx, d.id)) ?? d, await repo.listAttempts(trx, d.id)] as const, {
-      isolationLevel: 'repeatable read',
-      readOnly: true,
-    }),
-    ops.latestRunId(deps.client, d.workflow_id),
-  ]);
-  const link = workflowUiUrl(deps.temporalUiUrl, deps.config.TEMPORAL_NAMESPACE, d.workflow_id, runId);
-  res.json(toDeliveryOut(out[0], out[1], { run_id: runId, temporal_ui_url: link }));
+export async function getDelivery(deps: ApiDeps, { params, workspaceId }: ById, res: Response) {
+  const found = await repo.getDeliveryWithAttempts(deps.db, workspaceId, params.id);
+  if (!found) throw notFound('delivery', params.id);
+  const { delivery, attempts } = found;
+  const runId = await ops.latestRunId(deps.client, delivery.workflow_id);
+  const link = workflowUiUrl(deps.temporalUiUrl, deps.config.TEMPORAL_NAMESPACE, delivery.workflow_id, runId);
+  res.json(toDeliveryOut(delivery, attempts, { run_id: runId, temporal_ui_url: link }));
 }
 
 /** Retry now: signals a waiting delivery, or starts a new run of a finished one. */

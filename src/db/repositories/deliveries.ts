@@ -51,6 +51,20 @@ export async function getDeliveryById(db: Db, id: string): Promise<DeliveryRow |
   return db<DeliveryRow>('deliveries').where({ id }).first();
 }
 
+/**
+ * A delivery and its attempts from one snapshot: an attempt and its delivery update commit
+ * together, and two separate reads could straddle that commit.
+ */
+export async function getDeliveryWithAttempts(db: Db, workspaceId: string, id: string): Promise<{ delivery: DeliveryRow; attempts: AttemptRow[] } | undefined> {
+  return db.transaction(
+    async (trx) => {
+      const delivery = await getDelivery(trx, workspaceId, id);
+      return delivery && { delivery, attempts: await listAttempts(trx, id) };
+    },
+    { isolationLevel: 'repeatable read', readOnly: true },
+  );
+}
+
 export async function listDeliveriesOfWebhook(
   db: Db,
   workspaceId: string,
