@@ -35,7 +35,8 @@ const readyz = async (url: string) => {
 describe('a dependency that is down', () => {
   it('PostgreSQL stopped: 503 problem naming the database, with Retry-After', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-pg-down-'));
-    const pg = await startEmbeddedPostgres(path.join(dir, 'pg'));
+    // An ephemeral port: PostgreSQL's default range is what other tests' embedded servers use.
+    const pg = await startEmbeddedPostgres(path.join(dir, 'pg'), { port: await freePort() });
     const db = createDb(pg.url);
     let app: Awaited<ReturnType<typeof givenApi>> | undefined;
     try {
