@@ -5,6 +5,7 @@ import * as systemWebhooks from './20261128000200_system_webhooks';
 import * as idempotency from './20261128000300_idempotency';
 import * as idempotencyExpiry from './20261128000400_idempotency_expiry_index';
 import * as features from './20261130000000_features';
+import * as tenants from './20261130220000_tenants';
 
 // Listed explicitly (not read from disk) so migrations run the same under tsx, from dist/ and
 // from a bundled install.
@@ -15,6 +16,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261128000300_idempotency': idempotency,
   '20261128000400_idempotency_expiry_index': idempotencyExpiry,
   '20261130000000_features': features,
+  '20261130220000_tenants': tenants,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, StartupError, type Config } from './config';
 import path from 'node:path';
 import { runningEmbeddedUrl } from './db/embedded';
 import { createDb, ensureDatabase, migrateLatest } from './db/knex';
-import { createApiKey, SCOPES, type Scope } from './db/repositories/api-keys';
+import { createApiKey, SCOPES, WORKSPACE_SCOPES, type Scope } from './db/repositories/api-keys';
 import { upsertEventType } from './db/repositories/event-types';
 import { DEFAULT_WORKSPACE, ensureWorkspace } from './db/repositories/workspaces';
 import { SEED_EVENT_TYPES } from './domain/seed-event-types';
@@ -20,7 +20,7 @@ const USAGE = `hookflow <command>
   api                   the HTTP API only (needs DATABASE_URL and TEMPORAL_ADDRESS)
   worker                the Temporal worker only (needs DATABASE_URL and TEMPORAL_ADDRESS)
   migrate               apply database migrations (DATABASE_URL)
-  keys create --workspace <id> [--name <n>] [--scopes a,b]
+  keys create --workspace <id> [--name <n>] [--scopes a,b | --admin]
                         create an API key (printed once)
 
   migrate, keys and seed-event-types use DATABASE_URL, else the embedded PostgreSQL of
@@ -114,11 +114,12 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'keys': {
-      const { values, positionals } = flags(args, ['workspace', 'name', 'scopes']);
-      if (positionals.join(' ') !== 'create') throw new ConfigError('usage: hookflow keys create --workspace <id> [--name <n>] [--scopes a,b]');
+      const admin = args.includes('--admin');
+      const { values, positionals } = flags(args.filter((a) => a !== '--admin'), ['workspace', 'name', 'scopes']);
+      if (positionals.join(' ') !== 'create') throw new ConfigError('usage: hookflow keys create --workspace <id> [--name <n>] [--scopes a,b | --admin]');
       const workspace = values.workspace;
       if (!workspace) throw new ConfigError('--workspace <id> is required');
-      const scopes = (values.scopes?.split(',') ?? [...SCOPES]) as Scope[];
+      const scopes = (values.scopes?.split(',') ?? (admin ? [...SCOPES] : WORKSPACE_SCOPES)) as Scope[];
       const bad = scopes.filter((s) => !SCOPES.includes(s));
       if (bad.length) throw new ConfigError(`unknown scopes: ${bad.join(', ')} (known: ${SCOPES.join(', ')})`);
       const db = createDb(databaseUrl(config, 'keys'));

@@ -57,6 +57,10 @@ export const ConfigSchema = z.object({
   HOOKFLOW_ALLOW_PRIVATE_TARGETS: z.string().default(''),
   /** Maximum active webhooks per workspace. */
   HOOKFLOW_MAX_WEBHOOKS: z.coerce.number().int().min(1).default(25),
+  /** Base URL of this API as the SaaS's customers reach it, for portal links; else the request's own host. */
+  HOOKFLOW_PUBLIC_URL: z.string().url().optional(),
+  /** CSP frame-ancestors of the portal: the origins that may show it in an iframe. */
+  HOOKFLOW_PORTAL_FRAME_ANCESTORS: z.string().min(1).default("'self'"),
   /** Maximum event payload size in bytes. */
   HOOKFLOW_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
   /** Seconds after which the reconciler re-dispatches an undispatched event. */

@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import type { Metrics } from '../metrics';
 import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
+import { portalRouter } from '../portal/serve';
 import { docsRouter } from './docs';
 import { errorHandler, notFoundRoute } from './errors';
 import { healthRouter } from './health';
@@ -14,6 +15,8 @@ import { router as notificationsRouter } from './v1/notifications';
 import { router as workspaceRouter } from './v1/workspace';
 import { router as eventTypesRouter } from './v1/event-types';
 import { router as apiKeysRouter } from './v1/api-keys';
+import { router as workspacesRouter } from './v1/workspaces';
+import { router as portalSessionsRouter } from './v1/portal-sessions';
 
 export interface AppOptions {
   metrics?: Metrics;
@@ -56,10 +59,13 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): Express {
   v1.use(workspaceRouter(deps));
   v1.use(eventTypesRouter(deps));
   v1.use(apiKeysRouter(deps));
+  v1.use(workspacesRouter(deps));
+  v1.use(portalSessionsRouter(deps));
   v1.use(eventsRouter(deps));
   v1.use(deliveriesRouter(deps));
   app.use('/v1', v1);
   app.use(docsRouter());
+  app.use(portalRouter({ frameAncestors: deps.config.HOOKFLOW_PORTAL_FRAME_ANCESTORS }));
   app.use(notFoundRoute);
   app.use(errorHandler(deps.log));
   return app;

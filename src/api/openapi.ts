@@ -25,7 +25,7 @@ export const Problem = z.object({
 const ERROR_STATUSES: Record<number, string> = {
   400: 'Malformed request (JSON, query, params or headers)',
   401: 'Missing or invalid API key',
-  403: 'The API key lacks the required scope',
+  403: 'The API key lacks the required scope, or Hookflow-Workspace names a workspace it may not act on',
   404: 'Unknown id or route',
   409: 'Conflict with the current state (limits, duplicates, finished deliveries)',
   413: 'Payload too large',
@@ -40,6 +40,9 @@ const schema = (s: z.ZodType, io: 'input' | 'output') => {
   return rest;
 };
 
+/** Every route acts on the workspace this header names (admin keys; others only their own). */
+const WORKSPACE_PARAM = { name: 'Hookflow-Workspace', description: 'act on this workspace (ws_… id or uid): any with an admin key, else only the caller’s own (403)' };
+
 function parameters(spec: RouteSpec) {
   const out: Record<string, unknown>[] = [];
   for (const [where, s] of [['path', spec.params], ['query', spec.query]] as const) {
@@ -49,7 +52,7 @@ function parameters(spec: RouteSpec) {
       out.push({ name, in: where, required: where === 'path' || (js.required ?? []).includes(name), schema: sch });
     }
   }
-  for (const h of spec.headers ?? []) out.push({ name: h.name, in: 'header', required: false, description: h.description, schema: { type: 'string', maxLength: 255 } });
+  for (const h of [...(spec.headers ?? []), WORKSPACE_PARAM]) out.push({ name: h.name, in: 'header', required: false, description: h.description, schema: { type: 'string', maxLength: 255 } });
   return out;
 }
 

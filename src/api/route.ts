@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import type { Scope } from '../db/repositories/api-keys';
-import { requireScope, ws, type AuthContext } from './auth';
+import { portalGuard, requireScope, ws, type AuthContext } from './auth';
 import type { ApiDeps } from './deps';
 import { zodProblem } from './errors';
 import { idempotent } from './idempotency';
@@ -61,13 +61,14 @@ function parsePart(schema: z.ZodType | undefined, value: unknown, where: 'params
 }
 
 /**
- * Registers a route once: scope check, then params, query and body are checked for values
+ * Registers a route once: what a portal session may call, the scope check, then params, query and body are checked for values
  * PostgreSQL cannot store and parsed with their schemas, then the handler runs on the parsed
  * values. The spec also goes into /openapi.json.
  */
 export function route<S extends RouteSpec>(r: Router, deps: ApiDeps, spec: S, handler: Handler<S>): void {
   register(spec.idempotent ? { ...spec, headers: [...(spec.headers ?? []), IDEMPOTENCY_HEADER] } : spec);
   const before = [
+    portalGuard(spec.operationId),
     ...(spec.scope ? [requireScope(spec.scope)] : []),
     (req: Request, res: Response, next: (err?: unknown) => void) => {
       res.locals.input = {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-export type IdPrefix = 'ws' | 'key' | 'wh' | 'evt' | 'dlv' | 'att' | 'ntf';
+export type IdPrefix = 'ws' | 'key' | 'wh' | 'evt' | 'dlv' | 'att' | 'ntf' | 'ps';
 
 /**
  * Prefixed, time-ordered ids (`wh_01jd…`): 10 chars of millisecond time in base32 then 16 random

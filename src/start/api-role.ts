@@ -8,7 +8,7 @@ import type { ApiDeps } from '../api/deps';
 import type { CleanupStack } from '../cleanup';
 import { StartupError, type Config } from '../config';
 import type { Db } from '../db/knex';
-import { ensureApiKey, generateKey } from '../db/repositories/api-keys';
+import { ensureApiKey, generateKey, SCOPES } from '../db/repositories/api-keys';
 import { DEFAULT_WORKSPACE, ensureWorkspace } from '../db/repositories/workspaces';
 
 /**
@@ -24,7 +24,8 @@ async function bootstrapKey(db: Db, config: Config, embedded: boolean, log: Logg
     key = fs.readFileSync(file, 'utf8').trim();
   }
   if (!key) return null;
-  const found = await ensureApiKey(db, { workspaceId: DEFAULT_WORKSPACE, name: 'bootstrap', key });
+  // The bootstrap key administers tenants (workspaces:admin).
+  const found = await ensureApiKey(db, { workspaceId: DEFAULT_WORKSPACE, name: 'bootstrap', key, scopes: [...SCOPES] });
   if (found.revoked) {
     log.warn({ keyId: found.id }, 'the bootstrap API key was revoked; it stays revoked (set HOOKFLOW_BOOTSTRAP_API_KEY to a new key, or unset it)');
     return null;

@@ -1,10 +1,10 @@
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkflowBundle } from '@temporalio/worker';
-import crypto from 'node:crypto';
 import path from 'node:path';
 import { Worker as WorkerThread } from 'node:worker_threads';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { SA } from '../../workflows/definitions';
+import { cachedFile, hashSources } from '../disk-cache';
 import { workerSlots } from './worker-slots';
 
 import fs from 'node:fs';
@@ -27,35 +27,11 @@ export function workflowBundle(): Promise<WorkflowBundle> {
   return bundleCache;
 }
 
-const cacheDir = path.resolve(require.resolve('@temporalio/worker/package.json'), '..', '..', '..', '.cache', 'hookflow');
-
-function bundleKey(): string {
-  const hash = crypto.createHash('sha256');
-  const dir = path.dirname(workflowsPath);
-  for (const f of fs.readdirSync(dir).sort()) {
-    if (/\.(ts|js)$/.test(f)) hash.update(f).update(fs.readFileSync(path.join(dir, f)));
-  }
-  hash.update(JSON.parse(fs.readFileSync(require.resolve('@temporalio/workflow/package.json'), 'utf8')).version);
-  return hash.digest('hex').slice(0, 16);
-}
-
+/** Keyed by the workflow sources and the SDK version, so a changed workflow is bundled again. */
 async function cachedBundle(): Promise<WorkflowBundle> {
-  const file = path.join(cacheDir, `workflows-${bundleKey()}.js`);
-  try {
-    return { code: await fs.promises.readFile(file, 'utf8') };
-  } catch {
-    /* not cached yet */
-  }
-  const code = await bundleInThread();
-  try {
-    await fs.promises.mkdir(cacheDir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await fs.promises.writeFile(tmp, code);
-    await fs.promises.rename(tmp, file);
-  } catch {
-    /* a read-only install bundles at every start */
-  }
-  return { code };
+  const sdk = JSON.parse(fs.readFileSync(require.resolve('@temporalio/workflow/package.json'), 'utf8')).version;
+  const key = hashSources([path.dirname(workflowsPath)], [sdk]);
+  return { code: await cachedFile(`workflows-${key}.js`, bundleInThread) };
 }
 
 function bundleInThread(): Promise<string> {

@@ -1,29 +1,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/db/embedded';
 import { resolveTemporalCli } from '../../src/temporal/binaries';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { launchChromium } from '../helpers/browser';
 import { givenReceiver } from '../helpers/receiver';
 import { api, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
 import { eventually, workflowClosed } from '../helpers/wait';
 
-// Debian's chromium (`apt-get install chromium`; .ci/run installs it).
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const root = path.resolve(__dirname, '..', '..');
 
 let dev: DevServer;
 let stack: Stack;
 let browser: Browser;
 beforeAll(async () => {
-  if (!CHROMIUM) throw new Error('chromium not found: apt-get install chromium (the Web UI check needs it)');
   dev = await startDevServer({ cli: resolveTemporalCli(), dataDir: null, port: await freePort(), uiPort: await freePort() });
   stack = await givenStack({ TEMPORAL_ADDRESS: dev.address });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -88,14 +88,15 @@ export async function givenWorkspace(db: Db, scopes?: Scope[]): Promise<{ worksp
   return { workspaceId, key };
 }
 
-/** A small API client over real HTTP. */
-export function api(base: string, key: string | null) {
+/** A small API client over real HTTP; `defaults` go with every request (e.g. Hookflow-Workspace). */
+export function api(base: string, key: string | null, defaults: Record<string, string> = {}) {
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${base}${path}`, {
       method,
       headers: {
         ...(key ? { authorization: `Bearer ${key}` } : {}),
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...defaults,
         ...headers,
       },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),

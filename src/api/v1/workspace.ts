@@ -8,6 +8,7 @@ import type { ApiDeps } from '../deps';
 import { invalid, notFound } from '../errors';
 import { route, type Input } from '../route';
 import { NOTIFICATION_KINDS } from './notifications';
+import { effectiveLimit } from './workspaces';
 
 export const WorkspacePatch = z
   .object({
@@ -21,7 +22,10 @@ export const WorkspacePatch = z
 
 export const WorkspaceOut = z.object({
   id: z.string(),
+  uid: z.string().nullable(),
   name: z.string(),
+  max_active_webhooks: z.number().int().describe('the limit of active webhooks in force (set by an admin key, else the server default)'),
+  active_webhooks: z.number().int(),
   notification_url: z.string().nullable(),
   notification_kinds: z.array(z.enum(NOTIFICATION_KINDS)).nullable(),
   enforce_event_catalog: z.boolean(),
@@ -33,7 +37,10 @@ async function workspaceOut(deps: ApiDeps, id: string, secret?: string): Promise
   if (!w) throw notFound('workspace', id);
   return {
     id: w.id,
+    uid: w.uid,
     name: w.name,
+    max_active_webhooks: effectiveLimit(deps, w),
+    active_webhooks: await webhooks.countActiveWebhooks(deps.db, w.id),
     notification_url: w.notification_url,
     notification_kinds: (w.notification_kinds as z.infer<typeof WorkspaceOut>['notification_kinds']) ?? null,
     enforce_event_catalog: w.enforce_event_catalog,

@@ -2,8 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../knex';
 import { newId } from '../../domain/ids';
 
-export const SCOPES = ['webhooks:read', 'webhooks:write', 'events:write', 'deliveries:read', 'deliveries:write'] as const;
+export const SCOPES = ['webhooks:read', 'webhooks:write', 'events:write', 'deliveries:read', 'deliveries:write', 'workspaces:admin'] as const;
 export type Scope = (typeof SCOPES)[number];
+/** What a key gets unless it asks for more: everything within its workspace, no admin. */
+export const WORKSPACE_SCOPES: Scope[] = SCOPES.filter((s) => s !== 'workspaces:admin');
 
 export interface ApiKeyRow {
   id: string;
@@ -26,7 +28,7 @@ const newKeyRow = (opts: { workspaceId: string; name: string; scopes?: Scope[]; 
   name: opts.name,
   prefix: opts.key.slice(0, 10),
   key_hash: hashKey(opts.key),
-  scopes: opts.scopes ?? [...SCOPES],
+  scopes: opts.scopes ?? WORKSPACE_SCOPES,
 });
 
 /** Stores only the hash; the plain key is returned once. */
@@ -43,7 +45,7 @@ export async function createApiKey(
  * Creates the key unless a key with its hash exists (a restart with the same bootstrap key, or
  * another replica starting at the same time); `revoked`: that key was revoked, and stays so.
  */
-export async function ensureApiKey(db: Db, opts: { workspaceId: string; name: string; key: string }): Promise<{ id: string; revoked: boolean }> {
+export async function ensureApiKey(db: Db, opts: { workspaceId: string; name: string; key: string; scopes?: Scope[] }): Promise<{ id: string; revoked: boolean }> {
   const [created] = await db('api_keys')
     .insert(newKeyRow(opts))
     .onConflict('key_hash')

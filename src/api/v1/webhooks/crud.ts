@@ -13,6 +13,8 @@ import { ListQuery, listOf, page } from '../../list';
 import { route, type Input } from '../../route';
 import { toDeliveryListItem, DeliveryListItem, DeliveryListQuery } from '../delivery-schemas';
 import { IdParams, toWebhookOut, WebhookIn, WebhookOut, WebhookPatch } from './schemas';
+import { getWorkspace } from '../../../db/repositories/workspaces';
+import { effectiveLimit } from '../workspaces';
 
 function validateUrl(deps: ApiDeps, url: string): void {
   const r = checkUrl(url, { allow: deps.allow, requireHttps: deps.config.NODE_ENV === 'production' });
@@ -40,10 +42,12 @@ export async function loadWebhook(deps: ApiDeps, { params, workspaceId }: Input<
   return row;
 }
 
+/** The workspace's own limit of active webhooks (an admin sets it), else the server default. */
 export async function assertCapacity(deps: ApiDeps, workspaceId: string): Promise<void> {
-  const active = await repo.countActiveWebhooks(deps.db, workspaceId);
-  if (active >= deps.config.HOOKFLOW_MAX_WEBHOOKS) {
-    throw new ProblemError(409, 'Conflict', `this workspace already has ${active} active webhooks (limit ${deps.config.HOOKFLOW_MAX_WEBHOOKS}); disable or delete one first`);
+  const [active, workspace] = await Promise.all([repo.countActiveWebhooks(deps.db, workspaceId), getWorkspace(deps.db, workspaceId)]);
+  const limit = effectiveLimit(deps, workspace ?? { max_active_webhooks: null });
+  if (active >= limit) {
+    throw new ProblemError(409, 'Conflict', `this workspace already has ${active} active webhooks (limit ${limit}); disable or delete one first`);
   }
 }
 
