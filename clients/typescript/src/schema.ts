@@ -12,13 +12,13 @@ export interface paths {
          * List API keys (never the keys themselves)
          * @description Requires scope `webhooks:read`.
          */
-        get: operations["getApiKeys"];
+        get: operations["listApiKeys"];
         put?: never;
         /**
          * Create an API key (shown once)
          * @description Requires scope `webhooks:write`.
          */
-        post: operations["postApiKeys"];
+        post: operations["createApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -39,7 +39,7 @@ export interface paths {
          * Revoke an API key
          * @description Requires scope `webhooks:write`.
          */
-        delete: operations["deleteApiKeys/Id"];
+        delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -56,7 +56,7 @@ export interface paths {
          * A delivery with every attempt
          * @description Requires scope `deliveries:read`.
          */
-        get: operations["getDeliveries/Id"];
+        get: operations["getDelivery"];
         put?: never;
         post?: never;
         delete?: never;
@@ -78,7 +78,7 @@ export interface paths {
          * Cancel a waiting delivery (signal cancel)
          * @description Requires scope `deliveries:write`.
          */
-        post: operations["postDeliveries/IdCancel"];
+        post: operations["cancelDelivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -98,7 +98,7 @@ export interface paths {
          * Attempt now (signal retry-now), or resend a finished delivery
          * @description Requires scope `deliveries:write`.
          */
-        post: operations["postDeliveries/IdRetry"];
+        post: operations["retryDelivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -116,13 +116,13 @@ export interface paths {
          * The event-type catalog
          * @description Requires scope `webhooks:read`.
          */
-        get: operations["getEventTypes"];
+        get: operations["listEventTypes"];
         put?: never;
         /**
          * Add an event type (optional JSON Schema for data)
          * @description Requires scope `webhooks:write`.
          */
-        post: operations["postEventTypes"];
+        post: operations["createEventType"];
         delete?: never;
         options?: never;
         head?: never;
@@ -142,7 +142,7 @@ export interface paths {
          * Publish an event to every subscribed webhook
          * @description Requires scope `events:write`.
          */
-        post: operations["postEvents"];
+        post: operations["createEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -160,7 +160,7 @@ export interface paths {
          * An event and its deliveries
          * @description Requires scope `deliveries:read`.
          */
-        get: operations["getEvents/Id"];
+        get: operations["getEvent"];
         put?: never;
         post?: never;
         delete?: never;
@@ -180,7 +180,7 @@ export interface paths {
          * Operational notifications, newest first
          * @description Requires scope `webhooks:read`.
          */
-        get: operations["getNotifications"];
+        get: operations["listNotifications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -202,7 +202,7 @@ export interface paths {
          * A short-lived portal link for one workspace
          * @description Requires scope `webhooks:write`.
          */
-        post: operations["postPortalSessions"];
+        post: operations["createPortalSession"];
         delete?: never;
         options?: never;
         head?: never;
@@ -220,13 +220,13 @@ export interface paths {
          * List webhooks, newest first
          * @description Requires scope `webhooks:read`.
          */
-        get: operations["getWebhooks"];
+        get: operations["listWebhooks"];
         put?: never;
         /**
          * Create a webhook
          * @description Requires scope `webhooks:write`.
          */
-        post: operations["postWebhooks"];
+        post: operations["createWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -244,21 +244,21 @@ export interface paths {
          * Get a webhook
          * @description Requires scope `webhooks:read`.
          */
-        get: operations["getWebhooks/Id"];
+        get: operations["getWebhook"];
         put?: never;
         post?: never;
         /**
          * Delete a webhook
          * @description Requires scope `webhooks:write`.
          */
-        delete: operations["deleteWebhooks/Id"];
+        delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
         /**
          * Update a webhook
          * @description Requires scope `webhooks:write`.
          */
-        patch: operations["patchWebhooks/Id"];
+        patch: operations["updateWebhook"];
         trace?: never;
     };
     "/v1/webhooks/{id}/deliveries": {
@@ -272,7 +272,7 @@ export interface paths {
          * The deliveries log of a webhook, newest first
          * @description Requires scope `deliveries:read`.
          */
-        get: operations["getWebhooks/IdDeliveries"];
+        get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -294,7 +294,7 @@ export interface paths {
          * Disable
          * @description Requires scope `webhooks:write`.
          */
-        post: operations["postWebhooks/IdDisable"];
+        post: operations["disableWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -314,7 +314,7 @@ export interface paths {
          * Enable (resets the failure streak)
          * @description Requires scope `webhooks:write`.
          */
-        post: operations["postWebhooks/IdEnable"];
+        post: operations["enableWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -334,7 +334,7 @@ export interface paths {
          * Resend failed/abandoned deliveries of a time range (≤ 14 days)
          * @description Requires scope `deliveries:write`.
          */
-        post: operations["postWebhooks/IdReplay"];
+        post: operations["replayWebhookDeliveries"];
         delete?: never;
         options?: never;
         head?: never;
@@ -354,7 +354,7 @@ export interface paths {
          * Rotate the secret; the previous one stays valid for the overlap
          * @description Requires scope `webhooks:write`.
          */
-        post: operations["postWebhooks/IdRotateSecret"];
+        post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -372,7 +372,7 @@ export interface paths {
          * The signing secret
          * @description Requires scope `webhooks:write`.
          */
-        get: operations["getWebhooks/IdSecret"];
+        get: operations["getWebhookSecret"];
         put?: never;
         post?: never;
         delete?: never;
@@ -394,7 +394,7 @@ export interface paths {
          * Send a webhook.test event now and return the outcome
          * @description Requires scope `webhooks:write`.
          */
-        post: operations["postWebhooks/IdTest"];
+        post: operations["sendWebhookTest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -412,7 +412,7 @@ export interface paths {
          * Workspace settings
          * @description Requires scope `webhooks:read`.
          */
-        get: operations["getWorkspace"];
+        get: operations["getWorkspaceSettings"];
         put?: never;
         post?: never;
         delete?: never;
@@ -422,7 +422,7 @@ export interface paths {
          * Update settings (notification URL and kinds, catalog enforcement)
          * @description Requires scope `webhooks:write`.
          */
-        patch: operations["patchWorkspace"];
+        patch: operations["updateWorkspaceSettings"];
         trace?: never;
     };
     "/v1/workspace/notification-secret": {
@@ -436,7 +436,7 @@ export interface paths {
          * Secret that signs notifications
          * @description Requires scope `webhooks:write`.
          */
-        get: operations["getWorkspaceNotificationSecret"];
+        get: operations["getNotificationSecret"];
         put?: never;
         post?: never;
         delete?: never;
@@ -456,13 +456,13 @@ export interface paths {
          * List workspaces, newest first
          * @description Requires scope `workspaces:admin`.
          */
-        get: operations["getWorkspaces"];
+        get: operations["listWorkspaces"];
         put?: never;
         /**
          * Create a workspace (a customer of the SaaS)
          * @description Requires scope `workspaces:admin`.
          */
-        post: operations["postWorkspaces"];
+        post: operations["createWorkspace"];
         delete?: never;
         options?: never;
         head?: never;
@@ -480,21 +480,21 @@ export interface paths {
          * Get a workspace by id or uid
          * @description Requires scope `workspaces:admin`.
          */
-        get: operations["getWorkspaces/Id"];
+        get: operations["getWorkspace"];
         put?: never;
         post?: never;
         /**
          * Delete a workspace: revokes its keys and sessions, disables its webhooks
          * @description Requires scope `workspaces:admin`.
          */
-        delete: operations["deleteWorkspaces/Id"];
+        delete: operations["deleteWorkspace"];
         options?: never;
         head?: never;
         /**
          * Rename, set the uid or the active-webhook limit
          * @description Requires scope `workspaces:admin`.
          */
-        patch: operations["patchWorkspaces/Id"];
+        patch: operations["updateWorkspace"];
         trace?: never;
     };
 }
@@ -521,7 +521,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    getApiKeys: {
+    listApiKeys: {
         parameters: {
             query?: {
                 cursor?: string;
@@ -611,6 +611,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -629,9 +638,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    postApiKeys: {
+    createApiKey: {
         parameters: {
             query?: never;
             header?: {
@@ -722,6 +740,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -740,9 +767,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "deleteApiKeys/Id": {
+    revokeApiKey: {
         parameters: {
             query?: never;
             header?: {
@@ -817,6 +853,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -835,9 +880,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "getDeliveries/Id": {
+    getDelivery: {
         parameters: {
             query?: never;
             header?: {
@@ -939,6 +993,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -957,9 +1020,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "postDeliveries/IdCancel": {
+    cancelDelivery: {
         parameters: {
             query?: never;
             header?: {
@@ -1040,6 +1112,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -1058,9 +1139,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "postDeliveries/IdRetry": {
+    retryDelivery: {
         parameters: {
             query?: never;
             header?: {
@@ -1141,6 +1231,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -1159,9 +1258,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    getEventTypes: {
+    listEventTypes: {
         parameters: {
             query?: {
                 cursor?: string;
@@ -1249,6 +1357,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -1267,9 +1384,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    postEventTypes: {
+    createEventType: {
         parameters: {
             query?: never;
             header?: {
@@ -1366,6 +1492,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -1384,9 +1519,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    postEvents: {
+    createEvent: {
         parameters: {
             query?: never;
             header?: {
@@ -1489,6 +1633,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -1507,9 +1660,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "getEvents/Id": {
+    getEvent: {
         parameters: {
             query?: never;
             header?: {
@@ -1603,6 +1765,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -1621,9 +1792,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    getNotifications: {
+    listNotifications: {
         parameters: {
             query?: {
                 cursor?: string;
@@ -1716,6 +1896,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -1734,9 +1923,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    postPortalSessions: {
+    createPortalSession: {
         parameters: {
             query?: never;
             header?: {
@@ -1830,6 +2028,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -1848,9 +2055,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    getWebhooks: {
+    listWebhooks: {
         parameters: {
             query?: {
                 cursor?: string;
@@ -1963,6 +2179,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -1981,9 +2206,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    postWebhooks: {
+    createWebhook: {
         parameters: {
             query?: never;
             header?: {
@@ -2126,6 +2360,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -2144,9 +2387,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "getWebhooks/Id": {
+    getWebhook: {
         parameters: {
             query?: never;
             header?: {
@@ -2255,6 +2507,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -2273,9 +2534,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "deleteWebhooks/Id": {
+    deleteWebhook: {
         parameters: {
             query?: never;
             header?: {
@@ -2350,6 +2620,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -2368,9 +2647,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "patchWebhooks/Id": {
+    updateWebhook: {
         parameters: {
             query?: never;
             header?: {
@@ -2505,6 +2793,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -2523,9 +2820,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "getWebhooks/IdDeliveries": {
+    listWebhookDeliveries: {
         parameters: {
             query?: {
                 cursor?: string;
@@ -2617,6 +2923,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -2635,9 +2950,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "postWebhooks/IdDisable": {
+    disableWebhook: {
         parameters: {
             query?: never;
             header?: {
@@ -2746,6 +3070,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -2764,9 +3097,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "postWebhooks/IdEnable": {
+    enableWebhook: {
         parameters: {
             query?: never;
             header?: {
@@ -2875,6 +3217,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -2893,9 +3244,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "postWebhooks/IdReplay": {
+    replayWebhookDeliveries: {
         parameters: {
             query?: never;
             header?: {
@@ -2988,6 +3348,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -3006,9 +3375,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "postWebhooks/IdRotateSecret": {
+    rotateWebhookSecret: {
         parameters: {
             query?: never;
             header?: {
@@ -3094,6 +3472,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -3112,9 +3499,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "getWebhooks/IdSecret": {
+    getWebhookSecret: {
         parameters: {
             query?: never;
             header?: {
@@ -3194,6 +3590,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -3212,9 +3617,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "postWebhooks/IdTest": {
+    sendWebhookTest: {
         parameters: {
             query?: never;
             header?: {
@@ -3298,6 +3712,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -3316,9 +3739,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    getWorkspace: {
+    getWorkspaceSettings: {
         parameters: {
             query?: never;
             header?: {
@@ -3405,6 +3837,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -3423,9 +3864,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    patchWorkspace: {
+    updateWorkspaceSettings: {
         parameters: {
             query?: never;
             header?: {
@@ -3521,6 +3971,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -3539,9 +3998,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    getWorkspaceNotificationSecret: {
+    getNotificationSecret: {
         parameters: {
             query?: never;
             header?: {
@@ -3618,6 +4086,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -3636,9 +4113,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    getWorkspaces: {
+    listWorkspaces: {
         parameters: {
             query?: {
                 cursor?: string;
@@ -3727,6 +4213,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -3745,9 +4240,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    postWorkspaces: {
+    createWorkspace: {
         parameters: {
             query?: never;
             header?: {
@@ -3839,6 +4343,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -3857,9 +4370,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "getWorkspaces/Id": {
+    getWorkspace: {
         parameters: {
             query?: never;
             header?: {
@@ -3944,6 +4466,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -3962,9 +4493,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "deleteWorkspaces/Id": {
+    deleteWorkspace: {
         parameters: {
             query?: never;
             header?: {
@@ -4039,6 +4579,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -4057,9 +4606,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
-    "patchWorkspaces/Id": {
+    updateWorkspace: {
         parameters: {
             query?: never;
             header?: {
@@ -4153,6 +4711,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid body; `errors` lists the zod issue paths */
             422: {
                 headers: {
@@ -4164,6 +4731,15 @@ export interface operations {
             };
             /** @description Unexpected error (logged, no details) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
