@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCOPES } from '../../src/db/repositories/api-keys';
 import { givenReceiver, type Receiver } from '../helpers/receiver';
 import { api, givenStack, givenWorkspace, type Stack } from '../helpers/stack';
 import { eventually } from '../helpers/wait';
@@ -139,6 +141,19 @@ describe('OpenAPI', () => {
     await c.delete(`/api-keys/${key.id}`);
     await c.delete(`/webhooks/${wh.id}`);
     await c.delete(`/webhooks/${wh.id}`);
+    await c.post('/portal-sessions', {});
+    await c.post('/portal-sessions', { expires_in_s: 1 });
+    const admin = checked((await givenWorkspace(stack.db, [...SCOPES])).key);
+    const customer = (await admin.post('/workspaces', { name: 'customer', uid: `c-${randomBytes(4).toString('hex')}` })).body;
+    await admin.post('/workspaces', { name: '' });
+    await admin.get('/workspaces');
+    await c.get('/workspaces');
+    await admin.get(`/workspaces/${customer.uid}`);
+    await admin.get('/workspaces/nobody');
+    await admin.patch(`/workspaces/${customer.id}`, { max_active_webhooks: 5 });
+    await admin.patch(`/workspaces/${customer.id}`, { uid: 'ws_bad' });
+    await admin.delete(`/workspaces/${customer.id}`);
+    await admin.delete(`/workspaces/${customer.id}`);
 
     const operations = Object.entries<any>(spec.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     for (const op of operations) {
