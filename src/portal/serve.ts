@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Router, type Response } from 'express';
 import { cachedFile, hashSources } from '../disk-cache';
 
-const root = path.resolve(__dirname, '..', '..');
+// The repository root: two levels up under tsx, three from dist/src/portal in a build.
+const root = [path.resolve(__dirname, '..', '..'), path.resolve(__dirname, '..', '..', '..')].find((d) => fs.existsSync(path.join(d, 'portal', 'index.html')))!;
 const portalDir = path.join(root, 'portal');
 const sources = [path.join(portalDir, 'src'), path.join(root, 'clients', 'typescript', 'src')];
 
