@@ -64,7 +64,7 @@ beforeAll(async () => {
   }
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.setDefaultTimeout(20_000);
+  page.setDefaultTimeout(60_000);
   page.on('dialog', (d) => {
     if (d.type() === 'alert') alerts.push(d.message());
     void d.accept();
@@ -139,7 +139,7 @@ describe('webhook portal', () => {
     const { data: event } = await saas.POST('/v1/events', { body: { type: 'task.created', data: { id: 'task_2' } } });
     const deliveryId = event!.deliveries[0].id;
     // 1 s, 1 s, 1 s: the fourth failed attempt exhausts the schedule and disables the webhook.
-    await eventually(async () => (await saas.GET('/v1/webhooks/{id}', { params: { path: { id: webhookId } } })).data?.status === 'disabled', 30_000, 'disabled');
+    await eventually(async () => (await saas.GET('/v1/webhooks/{id}', { params: { path: { id: webhookId } } })).data?.status === 'disabled', 90_000, 'disabled');
 
     await open(`#/webhooks/${webhookId}`, XSS);
     expect(await page.locator('#webhook-status').innerText()).toMatch(/disabled/);
