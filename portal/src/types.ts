@@ -6,7 +6,7 @@ export type Delivery = ResponseOf<'/v1/deliveries/{id}', 'get'>;
 export type EventType = ResponseOf<'/v1/event-types', 'get'>['data'][number];
 
 /** Delivery statuses the default log view shows (seed 000: "failures and tests"). */
-export const FAILED_STATUSES = ['failed', 'retrying', 'abandoned', 'cancelled'];
+export const FAILED_STATUSES = ['failed', 'retrying', 'abandoned', 'cancelled', 'terminated'];
 export const TEST_EVENT = 'webhook.test';
 
 /** "200 in 12 ms", "500 in 3 ms", "timeout", "—". */

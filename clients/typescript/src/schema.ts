@@ -75,7 +75,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel a waiting delivery (signal cancel)
+         * Cancel a waiting delivery (native workflow cancellation)
          * @description Requires scope `deliveries:write`.
          */
         post: operations["cancelDelivery"];
@@ -931,8 +931,10 @@ export interface operations {
                         next_attempt_at: string | null;
                         response_code: number | null;
                         response_time_ms: number | null;
+                        run_id: string | null;
                         /** @enum {string} */
                         status: "pending" | "retrying" | "success" | "failed" | "abandoned" | "cancelled" | "terminated";
+                        temporal_ui_url: string;
                         timestamp: string;
                         webhook_id: string;
                         workflow_id: string;

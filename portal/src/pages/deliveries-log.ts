@@ -2,7 +2,7 @@ import { field, h, replace, select, statusBadge, table, when } from '../dom';
 import { api, ok } from '../session';
 import { FAILED_STATUSES, outcome, TEST_EVENT, type DeliveryItem } from '../types';
 
-const STATUSES = ['pending', 'retrying', 'success', 'failed', 'abandoned', 'cancelled'] as const;
+const STATUSES = ['pending', 'retrying', 'success', 'failed', 'abandoned', 'cancelled', 'terminated'] as const;
 type Status = (typeof STATUSES)[number];
 
 /**

@@ -21,7 +21,7 @@ export async function deliveryPage(id: string): Promise<Node> {
       out.className = 'result error';
     }
   };
-  const ui = safeHref((d as { temporal_ui_url?: unknown }).temporal_ui_url);
+  const ui = safeHref(d.temporal_ui_url);
   const waiting = d.status === 'pending' || d.status === 'retrying';
   const attempts = d.attempt_log.map((a) => [
     String(a.attempt_no),
