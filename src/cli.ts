@@ -68,6 +68,8 @@ async function runRoles(config: Config, roles: Role[], banner: boolean): Promise
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // One line an operator (or a supervisor, or the chaos run) can wait for.
+  if (!banner) progress(`${roles.join('+')} ready`);
   if (banner) {
     const lines = [
       '',
