@@ -123,11 +123,14 @@ export async function dispatchEvent(deps: DispatchDeps, eventId: string, known?:
 /**
  * Repairs the window between the event's commit and its workflow starts (a crash there leaves
  * dispatched_at NULL): re-dispatches such events; workflow-id uniqueness makes repeats harmless.
- * Also records deliveries whose run was closed from outside (see repairClosedRuns).
+ * On a slower timer of its own, records deliveries whose run was closed from outside (see
+ * repairClosedRuns): an operator's terminate is rare, and a visibility query per worker every
+ * few seconds would be load for nothing.
  */
-export function startReconciler(deps: DispatchDeps & { afterS: number; everyMs?: number }): { stop(): Promise<void>; runOnce(): Promise<number> } {
+export function startReconciler(
+  deps: DispatchDeps & { afterS: number; everyMs?: number; closedRunsEveryMs?: number },
+): { stop(): Promise<void>; runOnce(): Promise<number> } {
   let running: Promise<number> | null = null;
-  let closedRuns = true;
   const runOnce = async () => {
     const pending = await events.listUndispatched(deps.db, deps.afterS);
     for (const e of pending) {
@@ -135,13 +138,6 @@ export function startReconciler(deps: DispatchDeps & { afterS: number; everyMs?:
     }
     if (pending.length) deps.log.warn({ count: pending.length }, 'reconciler re-dispatched events');
     await events.expireIdempotencyKeys(deps.db);
-    if (closedRuns) {
-      await repairClosedRuns(deps).catch((err: Error & { code?: number; cause?: { code?: number } }) => {
-        // The time-skipping test server has no visibility queries: nothing to repair there.
-        if ((err.code ?? err.cause?.code) === GRPC_UNIMPLEMENTED) closedRuns = false;
-        else deps.log.error({ err }, 'closed-run repair failed');
-      });
-    }
     return pending.length;
   };
   const tick = () => {
@@ -153,11 +149,26 @@ export function startReconciler(deps: DispatchDeps & { afterS: number; everyMs?:
   const timer = setInterval(tick, deps.everyMs ?? 5000);
   timer.unref();
   tick();
+
+  let repairing: Promise<unknown> | null = null;
+  const repairTick = () => {
+    if (repairing) return;
+    repairing = repairClosedRuns(deps)
+      .catch((err: Error & { code?: number; cause?: { code?: number } }) => {
+        // The time-skipping test server has no visibility queries: nothing to repair there.
+        if ((err.code ?? err.cause?.code) === GRPC_UNIMPLEMENTED) clearInterval(repairTimer);
+        else deps.log.error({ err }, 'closed-run repair failed');
+      })
+      .finally(() => (repairing = null));
+  };
+  const repairTimer = setInterval(repairTick, deps.closedRunsEveryMs ?? 30_000);
+  repairTimer.unref();
   return {
     runOnce,
     async stop() {
       clearInterval(timer);
-      await running;
+      clearInterval(repairTimer);
+      await Promise.all([running, repairing]);
     },
   };
 }

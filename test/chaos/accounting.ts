@@ -24,8 +24,8 @@ export interface AccountInput {
   rows: DeliveryRowLite[];
   /** Ids of the run's events found in the database. */
   eventsInDb: Set<string>;
-  /** Notifications of the run's webhooks, oldest first. */
-  notifications: { webhook_id: string; kind: string }[];
+  /** Notifications of the run's webhooks; `streak` is an endpoint.failing's `failing_since` (its streak's start). */
+  notifications: { webhook_id: string; kind: string; streak: string | null }[];
   runningWorkflows: number;
   finalStatuses: readonly string[];
   faults: Fault[];
@@ -110,15 +110,15 @@ export function account(input: AccountInput): Report {
   const sigs = input.receivers.flatMap((r) => r.signatureFailures.map((f) => `${r.name} ${f}`));
   report('signature failures', sigs);
 
-  // One endpoint.failing per failure streak: never two without an endpoint.recovered between.
-  const open = new Set<string>();
-  const doubled: string[] = [];
+  // One endpoint.failing per failure streak: a streak is known by its start (failing_since,
+  // reset by a success), so two endpoint.failing naming the same start notified one streak twice.
+  const streaks = new Map<string, number>();
   for (const n of input.notifications) {
-    if (n.kind === 'endpoint.failing') {
-      if (open.has(n.webhook_id)) doubled.push(n.webhook_id);
-      open.add(n.webhook_id);
-    } else if (n.kind === 'endpoint.recovered') open.delete(n.webhook_id);
+    if (n.kind !== 'endpoint.failing') continue;
+    const k = `${n.webhook_id} streak since ${n.streak}`;
+    streaks.set(k, (streaks.get(k) ?? 0) + 1);
   }
+  const doubled = [...streaks].filter(([, count]) => count > 1).map(([k, count]) => `${k}: ${count}×`);
   report('failure streaks notified more than once', doubled);
 
   const rowsByEvent = new Map<string, DeliveryRowLite[]>();

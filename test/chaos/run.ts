@@ -140,7 +140,9 @@ export async function runChaos(opts: ChaosOptions): Promise<{ report: Report; te
       .whereIn('d.webhook_id', webhookIds)
       .select('d.id', 'd.event_id', 'd.webhook_id', 'd.status', db.raw('(select count(*)::int from delivery_attempts a where a.delivery_id = d.id) as recorded'));
     const eventsInDb = new Set<string>((await db('events').whereIn('id', accepted).select('id')).map((e: { id: string }) => e.id));
-    const notifications = await db('notifications').whereIn('webhook_id', webhookIds).orderBy('created_at').orderBy('id').select('webhook_id', 'kind');
+    const notifications = (await db('notifications').whereIn('webhook_id', webhookIds).select('webhook_id', 'kind', 'payload')).map(
+      (n: { webhook_id: string; kind: string; payload: { failing_since?: string } }) => ({ webhook_id: n.webhook_id, kind: n.kind, streak: n.payload.failing_since ?? null }),
+    );
     const report = account({
       t0,
       published: producer.published,

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import { repairClosedRuns } from '../../src/services/closed-runs';
+import { startReconciler } from '../../src/services/dispatch';
 import { resolveTemporalCli } from '../../src/temporal/binaries';
 import { givenReceiver } from '../helpers/receiver';
 import { api, givenWorkspace, useStack } from '../helpers/stack';
@@ -32,11 +33,12 @@ describe('a delivery whose workflow is terminated from outside (issue 11, item 9
   it('ends `terminated` with the reason in last_error, and can be retried from the API', async () => {
     const { c, receiver, deliveryId, workflowId } = await givenWaitingDelivery([500, 200]);
     await terminate(workflowId, 'stuck endpoint, ops ticket 42');
-    // The stack's own reconciler (every 5 s, as in production) notices the closed run.
+    // A reconciler as the worker runs it, its closed-run timer shortened from 30 s.
+    const reconciler = startReconciler({ ...stack.deps.dispatch, afterS: 86_400, everyMs: 60_000, closedRunsEveryMs: 500 });
     const d = await eventually(async () => {
       const r = (await c.get(`/v1/deliveries/${deliveryId}`)).body;
       return r.status !== 'retrying' ? r : null;
-    }, 30_000, 'the reconciler to record the terminated run');
+    }, 30_000, 'the reconciler to record the terminated run').finally(() => reconciler.stop());
     expect(d.status).toBe('terminated');
     expect(d.last_error).toMatch(/^workflow terminated by .+: stuck endpoint, ops ticket 42$/);
     expect(d.next_attempt_at).toBeNull();

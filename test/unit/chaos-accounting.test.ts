@@ -49,7 +49,7 @@ describe('chaos accounting', () => {
     ['a signature failure', (run) => run.receivers[0].signatureFailures.push('dlv_1: no match'), /signature failures/],
     [
       'two endpoint.failing in one streak',
-      (run) => (run.notifications = [{ webhook_id: 'wh_1', kind: 'endpoint.failing' }, { webhook_id: 'wh_1', kind: 'endpoint.failing' }]),
+      (run) => (run.notifications = ['endpoint.failing', 'endpoint.failing'].map((kind) => ({ webhook_id: 'wh_1', kind, streak: '2026-01-01T00:00:00.000Z' }))),
       /notified more than once/,
     ],
   ];
@@ -59,9 +59,14 @@ describe('chaos accounting', () => {
     expect(account(run).violations.join('\n')).toMatch(message);
   });
 
-  it('allows a new endpoint.failing after an endpoint.recovered', () => {
+  it('allows one endpoint.failing per streak, however many streaks', () => {
     const run = givenRun();
-    run.notifications = ['endpoint.failing', 'endpoint.recovered', 'endpoint.failing'].map((kind) => ({ webhook_id: 'wh_1', kind }));
+    run.notifications = [
+      { webhook_id: 'wh_1', kind: 'endpoint.failing', streak: '2026-01-01T00:00:00.000Z' },
+      { webhook_id: 'wh_1', kind: 'endpoint.recovered', streak: null },
+      { webhook_id: 'wh_1', kind: 'endpoint.failing', streak: '2026-01-01T00:00:05.000Z' },
+      { webhook_id: 'wh_2', kind: 'endpoint.failing', streak: '2026-01-01T00:00:00.000Z' },
+    ];
     expect(account(run).violations).toEqual([]);
   });
 });
