@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDb } from '../../src/db/knex';
-import { FINAL_STATUSES } from '../../src/db/repositories/deliveries';
+import { FINAL_STATUSES } from '../../workflows/definitions';
 import { account, type Report } from './accounting';
 import { startCluster } from './cluster';
 import { faultCount, injectFaults, type FaultPlan } from './faults';
