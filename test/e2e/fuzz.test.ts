@@ -96,8 +96,11 @@ describe('API fuzzing (schemathesis against /openapi.json)', () => {
       '2',
       '--phases',
       'examples,coverage,fuzzing',
+      // A loaded CI machine may be slow to answer: a network-level failure is retried, not a finding.
       '--request-timeout',
-      '20',
+      '30',
+      '--request-retries',
+      '2',
       '--header',
       `Authorization: Bearer ${key}`,
       ...excluded(spec).flatMap((id) => ['--exclude-operation-id', id]),
