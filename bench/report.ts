@@ -7,8 +7,13 @@ const kb = (v: number | null | undefined) => (v === null || v === undefined ? '�
 const backlog = (p: PhaseResult) => (p.workflowBacklogPeak === null ? '–' : `${p.workflowBacklogPeak}/${p.workflowBacklogEnd ?? '–'}`);
 const delta = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
 
-/** The human-readable report: the comparison table, ratios, scale curve, retry timers. */
+/** The human-readable report: what ran, the comparison table and ratios, then each Hookflow phase. */
 export function renderReport(r: BenchResult): string {
+  return [...header(r), ...modesSection(r), ...scaleSection(r), ...timersSection(r), ...burstSections(r), ...footer(r)].join('\n');
+}
+
+/** What ran, on what machine and stack. */
+function header(r: BenchResult): string[] {
   const o = r.options;
   const out: string[] = [];
   out.push('');
@@ -22,6 +27,13 @@ export function renderReport(r: BenchResult): string {
   out.push(
     `stack: ${r.stack.postgres} PostgreSQL, ${r.stack.temporal === 'dev-server' ? `Temporal dev server (${r.machine.temporalCli ?? 'temporal'})` : 'external Temporal'}; hookflow: ${r.stack.hookflowLayout}`,
   );
+  return out;
+}
+
+/** The comparison table of the modes, publish calls and ratios. */
+function modesSection(r: BenchResult): string[] {
+  const o = r.options;
+  const out: string[] = [];
   out.push('');
   const modes = MODES.filter((m) => r.modes[m]);
   out.push(
@@ -75,6 +87,13 @@ export function renderReport(r: BenchResult): string {
   out.push(`deliveries/s  floor / ceiling    = ${ratio(r.ratios.floorOverCeiling)}`);
   const eager = r.modes.limit?.eagerStarts;
   if (eager) out.push(`limit: ${eager.eager} of ${eager.total} workflow starts were eager`);
+  return out;
+}
+
+/** The scale curve (hookflow). */
+function scaleSection(r: BenchResult): string[] {
+  const o = r.options;
+  const out: string[] = [];
 
   if (r.scale.length) {
     out.push('');
@@ -100,6 +119,12 @@ export function renderReport(r: BenchResult): string {
       ),
     );
   }
+  return out;
+}
+
+/** Deliveries sleeping on retry timers (hookflow). */
+function timersSection(r: BenchResult): string[] {
+  const out: string[] = [];
 
   const t = r.timers;
   if (t) {
@@ -123,6 +148,13 @@ export function renderReport(r: BenchResult): string {
       ),
     );
   }
+  return out;
+}
+
+/** The burst and the fairness phase (hookflow). */
+function burstSections(r: BenchResult): string[] {
+  const o = r.options;
+  const out: string[] = [];
   if (r.burst) out.push('', ...burstLines(`burst: ${r.burst.events} events from ${r.burst.producers} producers over HTTP`, r.burst, o.webhooks));
   const f = r.fairness;
   if (f) {
@@ -140,6 +172,12 @@ export function renderReport(r: BenchResult): string {
     );
     out.push(`B's p50 during A's burst ÷ alone = ${fmt(f.p50Ratio, 2)} (p99: ${fmt(f.p99Ratio, 2)})`);
   }
+  return out;
+}
+
+/** Database check, receivers, notes, errors, verdict. */
+function footer(r: BenchResult): string[] {
+  const out: string[] = [];
   const h = r.modes.hookflow;
   if (h?.db) out.push('', `hookflow database check: ${JSON.stringify(h.db.byStatus)} over ${h.db.attempts} recorded attempts (${h.dbConsistent ? 'consistent with the receivers' : 'INCONSISTENT'})`);
   out.push('');
@@ -150,7 +188,7 @@ export function renderReport(r: BenchResult): string {
   for (const n of r.notes) out.push(`note: ${n}`);
   for (const e of r.errors) out.push(`ERROR: ${e}`);
   out.push(`${r.ok ? 'OK' : 'FAILED'} in ${r.seconds} s`);
-  return out.join('\n');
+  return out;
 }
 
 function burstLines(title: string, b: BurstResult, webhooks: number): string[] {
