@@ -1,6 +1,6 @@
 // Shared by workflows, the worker and clients: names, inputs, signals, queries, search
 // attributes. Imports nothing with side effects, so it is safe in the workflow bundle.
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type Priority } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 /** Every delivery status, defined once (the API's enums and the database's rows use these). */
@@ -62,3 +62,26 @@ export interface RetentionInput {
 
 /** The retention Schedule of a task queue, and the id prefix of the workflows it starts. */
 export const retentionScheduleId = (taskQueue: string) => `hookflow-retention:${taskQueue}`;
+
+/**
+ * Task-queue priority keys (Temporal: 1 is dispatched first, 5 last, 3 when unset). Someone is
+ * waiting on an interactive run (a test send, a manual retry, one delivery's replay); a bulk
+ * replay of a time range must not delay new events.
+ */
+export const PRIORITY = { interactive: 1, normal: 3, bulk: 5 } as const;
+
+export function priorityKeyOf(trigger: AttemptTrigger): number {
+  if (trigger === 'test' || trigger === 'manual') return PRIORITY.interactive;
+  if (trigger === 'replay') return PRIORITY.bulk;
+  return PRIORITY.normal;
+}
+
+/**
+ * The Temporal priority of a delivery run. Its workspace is the fairness key: Temporal then
+ * dispatches the backlogged tasks of the workspaces in turn (in proportion to their weights)
+ * instead of first-in first-out, so one workspace's burst cannot starve another's deliveries.
+ * Activities inherit it from the workflow.
+ */
+export function deliveryPriority(trigger: AttemptTrigger, workspaceId: string, fairnessWeight = 1): Priority {
+  return { priorityKey: priorityKeyOf(trigger), fairnessKey: workspaceId, fairnessWeight };
+}

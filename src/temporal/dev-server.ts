@@ -50,9 +50,28 @@ async function choosePort(wanted: number | undefined, preferred: number, setting
 }
 
 /**
+ * Server settings Hookflow relies on; a cluster operator sets the same in the cluster's dynamic
+ * config (docs/operations.md, "Temporal cluster settings").
+ * - eager activity execution: a regular attempt can start on the worker that scheduled it;
+ * - multi-operations (update-with-start): on since the first version; Hookflow does not need it;
+ * - task-queue priority and fairness (off by default in Server 1.32): each delivery carries its
+ *   workspace as fairness key, so one workspace's backlog cannot starve another's deliveries,
+ *   and tests and manual retries carry a higher priority than bulk replays. `enableFairness`
+ *   implies the priority matcher (`useNewMatcher`), set as well for clarity; `enableMigration`
+ *   drains a backlog written before fairness was on (an older data dir) instead of stranding it.
+ */
+export const DEV_DYNAMIC_CONFIG = [
+  'system.enableActivityEagerExecution=true',
+  'frontend.enableExecuteMultiOperation=true',
+  'matching.useNewMatcher=true',
+  'matching.enableFairness=true',
+  'matching.enableMigration=true',
+];
+
+/**
  * Starts `temporal server start-dev` with SQLite persistence in `dataDir` (WAL, so commits do
- * not fsync one by one), the delivery search attributes registered, and eager activity
- * execution on. The child dies with us: it is killed on stop and on our exit.
+ * not fsync one by one), the delivery search attributes registered, and DEV_DYNAMIC_CONFIG.
+ * The child dies with us: it is killed on stop and on our exit.
  */
 export async function startDevServer(opts: {
   cli: string;
@@ -74,8 +93,7 @@ export async function startDevServer(opts: {
   if (uiPort) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
   args.push(...Object.keys(SA).flatMap((name) => ['--search-attribute', `${name}=Keyword`]));
-  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
-  args.push('--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true');
+  args.push(...DEV_DYNAMIC_CONFIG.flatMap((kv) => ['--dynamic-config-value', kv]));
 
   const child = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -10,6 +10,8 @@ export interface WorkspaceRow {
   enforce_event_catalog: boolean;
   /** Own limit of active webhooks; null = HOOKFLOW_MAX_WEBHOOKS. */
   max_active_webhooks: number | null;
+  /** Temporal fairness weight of its deliveries (1 = an equal share of the task queue). */
+  fairness_weight: number;
   created_at: Date;
   deleted_at: Date | null;
 }
@@ -70,4 +72,9 @@ export async function deleteWorkspace(db: Db, id: string): Promise<string[] | un
     const keys = await trx('api_keys').where({ workspace_id: id }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() }).returning('id');
     return keys.map((k: { id: string }) => k.id);
   });
+}
+
+/** Sets a workspace's share of the delivery queue (paid tiers); false when there is no such workspace. */
+export async function setFairnessWeight(db: Db, id: string, weight: number): Promise<boolean> {
+  return (await db('workspaces').where({ id }).update({ fairness_weight: weight })) > 0;
 }
