@@ -63,6 +63,12 @@ export const ConfigSchema = z.object({
   HOOKFLOW_PORTAL_FRAME_ANCESTORS: z.string().min(1).default("'self'"),
   /** Maximum event payload size in bytes. */
   HOOKFLOW_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  /**
+   * Deliveries this process has accepted but not yet started as workflows, past which
+   * `POST /v1/events` answers 503 with Retry-After and stores nothing. The backlog grows when
+   * Temporal is slow or down; it lives in memory (a crash leaves it to the reconciler).
+   */
+  HOOKFLOW_MAX_DISPATCH_BACKLOG: z.coerce.number().int().min(1).default(10_000),
   /** Seconds after which the reconciler re-dispatches an undispatched event. */
   HOOKFLOW_RECONCILE_AFTER_S: z.coerce.number().min(0).default(10),
   /** Seconds the previous secret stays valid (and is signed with) after a rotation. */

@@ -9,6 +9,7 @@ import { createLogger } from './logger';
 import { DEFAULT_TEMPORAL_UI_URL } from './temporal/links';
 import { createDbMetrics, type Metrics } from './metrics';
 import type { DispatchDeps } from './services/dispatch';
+import { Dispatcher } from './services/dispatcher';
 import { startApiRole } from './start/api-role';
 import { startInfrastructure, type TemporalOverride } from './start/infrastructure';
 import { startWorkerRole } from './start/worker-role';
@@ -57,12 +58,16 @@ export async function startHookflow(
     const infra = await startInfrastructure({ config, log, progress, cleanups }, { warmBundle: roles.includes('worker'), temporal: opts.temporal });
     const { db, client, secretBox } = infra;
     const allow = allowList(config);
-    const metrics = opts.metrics ?? createDbMetrics(db);
     const eager = config.HOOKFLOW_EAGER && roles.includes('worker') && (opts.temporal?.eager ?? true);
     const dispatch: DispatchDeps = { db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, eager, log };
-    const worker = roles.includes('worker') ? await startWorkerRole(config, infra, { allow, metrics, dispatch, log, cleanups }) : null;
+    const dispatcher = new Dispatcher(dispatch, { maxBacklog: config.HOOKFLOW_MAX_DISPATCH_BACKLOG });
+    const metrics = opts.metrics ?? createDbMetrics(db, () => dispatcher.backlog);
+    const worker = roles.includes('worker') ? await startWorkerRole(config, infra, { allow, metrics, dispatch, dispatcher, log, cleanups }) : null;
+    // The stack runs in reverse: the API stops accepting, then the dispatcher stops starting
+    // (what it still holds is left to the reconciler), then the worker finishes its attempts.
+    cleanups.push('dispatcher', () => dispatcher.stop());
     const temporalUiUrl = config.HOOKFLOW_TEMPORAL_UI_URL ?? infra.dev?.uiUrl ?? DEFAULT_TEMPORAL_UI_URL;
-    const deps: ApiDeps = { config, db, client, secretBox, allow, log, dispatch, temporalUiUrl, metrics };
+    const deps: ApiDeps = { config, db, client, secretBox, allow, log, dispatch, dispatcher, temporalUiUrl, metrics };
     const api = roles.includes('api') ? await startApiRole(deps, { embedded: infra.embedded, worker, cleanups }) : null;
     return {
       apiUrl: api?.apiUrl ?? null,

@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/knex';
 import type { Cidr } from '../delivery/ssrf';
 import type { DispatchDeps } from '../services/dispatch';
+import type { Dispatcher } from '../services/dispatcher';
 import type { SecretBox } from '../signing/secret-box';
 
 /** Everything the API needs, built once by the process roles (start / api). */
@@ -19,5 +20,7 @@ export interface ApiDeps {
   dispatch: DispatchDeps;
   /** Base URL of the Temporal Web UI for deep links (HOOKFLOW_TEMPORAL_UI_URL or the dev server's). */
   temporalUiUrl: string;
+  /** Starts the workflows of published events after their commit. */
+  dispatcher: Dispatcher;
   metrics?: Metrics;
 }

@@ -4,8 +4,10 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/knex';
 import * as deliveries from '../db/repositories/deliveries';
 import * as events from '../db/repositories/events';
+import { getFairnessWeight } from '../db/repositories/workspaces';
 import { repairClosedRuns } from './closed-runs';
-import { SA, type AttemptTrigger, type DeliveryStatus } from '../../workflows/definitions';
+import type { Dispatcher } from './dispatcher';
+import { deliveryPriority, SA, type AttemptTrigger, type DeliveryStatus } from '../../workflows/definitions';
 
 export interface DispatchDeps {
   db: Db;
@@ -27,6 +29,8 @@ export interface WebhookSummary {
 export interface StartSpec {
   delivery: Pick<deliveries.DeliveryRow, 'id' | 'event_id' | 'webhook_id' | 'workspace_id' | 'event_type' | 'workflow_id'>;
   webhook: WebhookSummary;
+  /** The workspace's fairness weight; read from its row when the caller has not loaded it. */
+  fairnessWeight?: number;
   trigger?: AttemptTrigger;
   firstAttemptNo?: number;
   /** Replays and manual retries start a new run of a closed workflow id. */
@@ -60,9 +64,13 @@ export function deliveryMetadata(spec: Pick<StartSpec, 'delivery' | 'webhook' | 
   };
 }
 
-/** Starts one delivery workflow; an already running or finished one is not started twice. */
+/**
+ * Starts one delivery workflow; an already running or finished one is not started twice. The
+ * run carries its workspace as fairness key and its trigger's priority (deliveryPriority).
+ */
 export async function startDelivery(deps: DispatchDeps, spec: StartSpec): Promise<boolean> {
   const d = spec.delivery;
+  const weight = spec.fairnessWeight ?? (await getFairnessWeight(deps.db, d.workspace_id));
   try {
     await deps.client.workflow.start('deliveryWorkflow', {
       taskQueue: deps.taskQueue,
@@ -77,6 +85,7 @@ export async function startDelivery(deps: DispatchDeps, spec: StartSpec): Promis
         { key: SA.DeliveryStatus, value: spec.status ?? 'pending' },
       ],
       ...deliveryMetadata(spec),
+      priority: deliveryPriority(spec.trigger ?? 'scheduled', d.workspace_id, weight),
       requestEagerStart: deps.eager,
     });
     return true;
@@ -95,7 +104,7 @@ const pendingMarks = new WeakMap<Db, Set<string>>();
  * UPDATE. Losing a mark (crash, database error) only means the reconciler starts the event's
  * workflows again, which workflow-id uniqueness makes harmless.
  */
-function markDispatchedSoon(deps: DispatchDeps, eventId: string): void {
+export function markDispatchedSoon(deps: DispatchDeps, eventId: string): void {
   let batch = pendingMarks.get(deps.db);
   if (!batch) {
     const ids = new Set<string>();
@@ -110,32 +119,31 @@ function markDispatchedSoon(deps: DispatchDeps, eventId: string): void {
 }
 
 /**
- * Starts every delivery of an event, then marks it dispatched. The publisher passes the rows it
- * just inserted (and the mark is batched); the reconciler lets them be read back.
+ * Starts every delivery of an event now, then marks it dispatched (notifications: the worker
+ * that queued one starts it at once; published events go through the Dispatcher).
  */
-export async function dispatchEvent(deps: DispatchDeps, eventId: string, known?: Pick<StartSpec, 'delivery' | 'webhook'>[]): Promise<void> {
-  const specs = known ?? (await deliveries.listStartsOfEvent(deps.db, eventId));
+export async function dispatchEvent(deps: DispatchDeps, eventId: string): Promise<void> {
+  const specs = await deliveries.listStartsOfEvent(deps.db, eventId);
   await Promise.all(specs.map((s) => startDelivery(deps, s)));
-  if (known) markDispatchedSoon(deps, eventId);
-  else await events.markDispatched(deps.db, [eventId]);
+  await events.markDispatched(deps.db, [eventId]);
 }
 
 /**
  * Repairs the window between the event's commit and its workflow starts (a crash there leaves
- * dispatched_at NULL): re-dispatches such events; workflow-id uniqueness makes repeats harmless.
+ * dispatched_at NULL): queues such events on the dispatcher again, except those it still holds;
+ * workflow-id uniqueness makes a repeated start harmless (another process's queue, a lost mark).
  * On a slower timer of its own, records deliveries whose run was closed from outside (see
  * repairClosedRuns): an operator's terminate is rare, and a visibility query per worker every
  * few seconds would be load for nothing.
  */
 export function startReconciler(
-  deps: DispatchDeps & { afterS: number; everyMs?: number; closedRunsEveryMs?: number },
+  deps: DispatchDeps & { dispatcher: Dispatcher; afterS: number; everyMs?: number; closedRunsEveryMs?: number },
 ): { stop(): Promise<void>; runOnce(): Promise<number> } {
   let running: Promise<number> | null = null;
   const runOnce = async () => {
-    const pending = await events.listUndispatched(deps.db, deps.afterS);
-    for (const e of pending) {
-      await dispatchEvent(deps, e.id);
-    }
+    const pending = (await events.listUndispatched(deps.db, deps.afterS)).filter((e) => !deps.dispatcher.holds(e.id));
+    // Resolves once every start answered (a failed one is logged by the dispatcher).
+    await Promise.allSettled(pending.map(async (e) => deps.dispatcher.enqueue(e.id, await deliveries.listStartsOfEvent(deps.db, e.id))));
     if (pending.length) deps.log.warn({ count: pending.length }, 'reconciler re-dispatched events');
     await events.expireIdempotencyKeys(deps.db);
     return pending.length;

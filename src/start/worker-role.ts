@@ -8,6 +8,7 @@ import type { Cidr } from '../delivery/ssrf';
 import { attemptRecorder, type Metrics } from '../metrics';
 import { dispatchEvent, startReconciler, type DispatchDeps } from '../services/dispatch';
 import { ensureRetentionSchedule } from '../temporal/retention';
+import type { Dispatcher } from '../services/dispatcher';
 import { createWorker } from '../temporal/worker';
 import type { Infrastructure } from './infrastructure';
 
@@ -19,7 +20,7 @@ import type { Infrastructure } from './infrastructure';
 export async function startWorkerRole(
   config: Config,
   infra: Infrastructure,
-  parts: { allow: Cidr[]; metrics: Metrics; dispatch: DispatchDeps; log: Logger; cleanups: CleanupStack },
+  parts: { allow: Cidr[]; metrics: Metrics; dispatch: DispatchDeps; dispatcher: Dispatcher; log: Logger; cleanups: CleanupStack },
 ): Promise<Worker> {
   const { log, cleanups, dispatch } = parts;
   const agent = createGuardedAgent({ allow: parts.allow, connections: 64, keepAliveTimeout: 30_000, connectTimeout: 10_000 });
@@ -28,6 +29,7 @@ export async function startWorkerRole(
     connection: infra.connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    maxConcurrentActivities: config.HOOKFLOW_WORKER_SLOTS,
     deps: {
       db: infra.db,
       secretBox: infra.secretBox,
@@ -45,7 +47,7 @@ export async function startWorkerRole(
   await ensureRetentionSchedule(infra.client, { taskQueue: config.TEMPORAL_TASK_QUEUE, retentionDays: config.HOOKFLOW_RETENTION_DAYS }).catch((err) =>
     log.warn({ err }, 'could not set up the retention schedule; old rows are not purged'),
   );
-  const reconciler = startReconciler({ ...dispatch, afterS: config.HOOKFLOW_RECONCILE_AFTER_S });
+  const reconciler = startReconciler({ ...dispatch, dispatcher: parts.dispatcher, afterS: config.HOOKFLOW_RECONCILE_AFTER_S });
   cleanups.push('reconciler', () => reconciler.stop());
   return worker;
 }

@@ -23,7 +23,7 @@ describe('reconciler', () => {
         { id: newId('dlv'), workspace_id: workspaceId, event_id: eventId, webhook_id: wh.body.id, event_type: 'task.created', is_test: false, workflow_id: deliveryWorkflowId(eventId, wh.body.id) },
       ]);
     });
-    const reconciler = startReconciler({ ...stack.deps.dispatch, afterS: 0, everyMs: 60_000 });
+    const reconciler = startReconciler({ ...stack.deps.dispatch, dispatcher: stack.deps.dispatcher, afterS: 0, everyMs: 60_000 });
     try {
       await receiver.waitFor(1);
       await eventually(async () => (await getEvent(stack.db, workspaceId, eventId))?.dispatched_at);
@@ -47,7 +47,7 @@ describe('reconciler', () => {
     const c = api(stack.url, key);
     const first = (await c.post('/v1/events', { type: 'a.b', data: {} }, { 'idempotency-key': 'day-1' })).body;
     await stack.db('events').where({ id: first.id }).update({ created_at: stack.db.raw("now() - interval '25 hours'") });
-    const reconciler = startReconciler({ ...stack.deps.dispatch, afterS: 86_400, everyMs: 60_000 });
+    const reconciler = startReconciler({ ...stack.deps.dispatch, dispatcher: stack.deps.dispatcher, afterS: 86_400, everyMs: 60_000 });
     await reconciler.runOnce();
     await reconciler.stop();
     const again = (await c.post('/v1/events', { type: 'a.b', data: { other: true } }, { 'idempotency-key': 'day-1' }));

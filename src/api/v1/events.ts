@@ -5,7 +5,6 @@ import * as deliveriesRepo from '../../db/repositories/deliveries';
 import * as repo from '../../db/repositories/events';
 import { newId } from '../../domain/ids';
 import { EVENT_TYPE_RE, matchesSubscription } from '../../domain/subscription';
-import { dispatchEvent } from '../../services/dispatch';
 import { deliveryWorkflowId } from '../../../workflows/definitions';
 import type { ApiDeps } from '../deps';
 import { invalid, notFound, ProblemError, zodProblem } from '../errors';
@@ -58,9 +57,22 @@ function checkCatalog(ctx: repo.PublishContext, type: string, data: unknown): vo
   }
 }
 
+/** 503 with Retry-After: this process holds more undispatched deliveries than it may. */
+function backlogFull(deps: ApiDeps): ProblemError {
+  const retryAfter = deps.dispatcher.retryAfterS();
+  return new ProblemError(
+    503,
+    'Service Unavailable',
+    `${deps.dispatcher.backlog} deliveries are waiting to be started (limit HOOKFLOW_MAX_DISPATCH_BACKLOG=${deps.config.HOOKFLOW_MAX_DISPATCH_BACKLOG}); retry in ${retryAfter} s`,
+    { retry_after_s: retryAfter },
+  );
+}
+
 /**
- * Stores the event and one delivery per subscribed active webhook in one statement, then
- * starts their workflows. If the process dies in between, the reconciler starts them.
+ * Stores the event and one delivery per subscribed active webhook in one statement (one
+ * transaction) and answers 202: the dispatcher starts their workflows after the commit, so the
+ * producer never waits on Temporal. If the process dies before they are started, the
+ * reconciler starts them. Past the dispatch backlog, nothing is stored and the answer is 503.
  */
 export async function createEvent(deps: ApiDeps, { body, workspaceId, req }: Input<{ body: typeof EventIn }>, res: Response) {
   const size = Buffer.byteLength(JSON.stringify(body.data));
@@ -92,15 +104,28 @@ export async function createEvent(deps: ApiDeps, { body, workspaceId, req }: Inp
         workflow_id: deliveryWorkflowId(eventId, w.id),
       },
       webhook: w,
+      fairnessWeight: ctx.fairnessWeight,
     }));
-  const event = await repo.insertEventWithDeliveries(
-    deps.db,
-    { id: eventId, workspace_id: workspaceId, type: body.type, payload: body.data, idempotency_key: key, request_hash: hash },
-    specs.map((s) => s.delivery),
-  );
+  // Refused before anything is stored, so a retry cannot duplicate the event; an event already
+  // stored under this key is answered as usual (its deliveries are queued already).
+  const full = !deps.dispatcher.hasRoom(specs.length);
+  const event = full
+    ? undefined
+    : await repo.insertEventWithDeliveries(
+        deps.db,
+        { id: eventId, workspace_id: workspaceId, type: body.type, payload: body.data, idempotency_key: key, request_hash: hash },
+        specs.map((s) => s.delivery),
+      );
   if (!event) {
     // Same key: the stored event, as it is now.
-    const existing = (await repo.getEventByIdempotencyKey(deps.db, workspaceId, key!))!;
+    const existing = key === null ? undefined : await repo.getEventByIdempotencyKey(deps.db, workspaceId, key);
+    if (!existing && !full) throw new ProblemError(409, 'Conflict', 'this Idempotency-Key expired while the request ran; send it again');
+    if (!existing) {
+      const problem = backlogFull(deps);
+      res.set('retry-after', String(problem.extra.retry_after_s));
+      deps.metrics?.publishRefused.inc();
+      throw problem;
+    }
     if (existing.request_hash !== hash) {
       throw new ProblemError(422, 'Unprocessable Entity', 'this Idempotency-Key was already used with a different request body');
     }
@@ -108,12 +133,8 @@ export async function createEvent(deps: ApiDeps, { body, workspaceId, req }: Inp
     return;
   }
   deps.metrics?.eventsPublished.inc();
-  try {
-    await dispatchEvent(deps.dispatch, event.id, specs);
-  } catch (err) {
-    // Accepted all the same: the reconciler dispatches it once Temporal answers again.
-    deps.log.warn({ err, eventId: event.id }, 'could not start deliveries now; the reconciler will retry');
-  }
+  // Started after the answer; a failure is logged there and left to the reconciler.
+  void deps.dispatcher.enqueue(event.id, specs);
   // 202 Accepted: the deliveries as created, in the same statement as the event (their progress
   // is at GET /v1/deliveries/:id).
   const created = specs.map(({ delivery: d }) => ({ ...d, created_at: event.created_at, status: 'pending' as const, last_response_code: null, last_response_time_ms: null }));

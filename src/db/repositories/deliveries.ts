@@ -93,17 +93,18 @@ export async function listReplayable(
     .limit(10_000);
 }
 
-/** What starting an event's workflows needs: its non-test deliveries with their webhook's name and url. */
+/** What starting an event's workflows needs: its non-test deliveries, their webhook's name and url, the workspace's weight. */
 export async function listStartsOfEvent(
   db: Db,
   eventId: string,
-): Promise<{ delivery: Pick<DeliveryRow, 'id' | 'event_id' | 'webhook_id' | 'workspace_id' | 'event_type' | 'workflow_id'>; webhook: { name: string; url: string; profile: string; max_attempts: number } }[]> {
+): Promise<{ delivery: Pick<DeliveryRow, 'id' | 'event_id' | 'webhook_id' | 'workspace_id' | 'event_type' | 'workflow_id'>; webhook: { name: string; url: string; profile: string; max_attempts: number }; fairnessWeight: number }[]> {
   const rows = await db('deliveries as d')
     .join('webhooks as w', 'w.id', 'd.webhook_id')
+    .join('workspaces as ws', 'ws.id', 'd.workspace_id')
     .where('d.event_id', eventId)
     .where('d.is_test', false)
-    .select('d.id', 'd.event_id', 'd.webhook_id', 'd.workspace_id', 'd.event_type', 'd.workflow_id', 'w.name', 'w.url', 'w.profile', 'w.max_attempts');
-  return rows.map(({ name, url, profile, max_attempts, ...delivery }) => ({ delivery, webhook: { name, url, profile, max_attempts } }));
+    .select('d.id', 'd.event_id', 'd.webhook_id', 'd.workspace_id', 'd.event_type', 'd.workflow_id', 'w.name', 'w.url', 'w.profile', 'w.max_attempts', 'ws.fairness_weight');
+  return rows.map(({ name, url, profile, max_attempts, fairness_weight, ...delivery }) => ({ delivery, webhook: { name, url, profile, max_attempts }, fairnessWeight: fairness_weight }));
 }
 
 export async function listAttempts(db: Db, deliveryId: string): Promise<AttemptRow[]> {

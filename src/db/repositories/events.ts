@@ -51,6 +51,8 @@ export async function listUndispatched(db: Db, olderThanS: number, limit = 500):
 /** What publishing an event needs of its workspace, in one round trip. */
 export interface PublishContext {
   enforceCatalog: boolean;
+  /** The workspace's Temporal fairness weight, carried by its deliveries' workflows. */
+  fairnessWeight: number;
   /** The catalog entry of this type, if any. */
   eventType: { name: string; schema: Record<string, unknown> | null } | null;
   /** Active webhooks; the caller filters them by subscription pattern. */
@@ -59,7 +61,7 @@ export interface PublishContext {
 
 export async function loadPublishContext(db: Db, workspaceId: string, type: string): Promise<PublishContext | undefined> {
   const result = await db.raw(
-    `SELECT w.enforce_event_catalog, et.name AS et_name, et.schema AS et_schema,
+    `SELECT w.enforce_event_catalog, w.fairness_weight, et.name AS et_name, et.schema AS et_schema,
             COALESCE((SELECT json_agg(json_build_object('id', h.id, 'events', h.events, 'name', h.name, 'url', h.url, 'profile', h.profile, 'max_attempts', h.max_attempts) ORDER BY h.id)
                         FROM webhooks h
                        WHERE h.workspace_id = w.id AND h.status = 'active' AND NOT h.is_system AND h.deleted_at IS NULL), '[]') AS webhooks
@@ -72,6 +74,7 @@ export async function loadPublishContext(db: Db, workspaceId: string, type: stri
   if (!row) return undefined;
   return {
     enforceCatalog: row.enforce_event_catalog,
+    fairnessWeight: row.fairness_weight,
     eventType: row.et_name ? { name: row.et_name, schema: row.et_schema } : null,
     webhooks: row.webhooks,
   };

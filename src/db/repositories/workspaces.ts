@@ -78,3 +78,9 @@ export async function deleteWorkspace(db: Db, id: string): Promise<string[] | un
 export async function setFairnessWeight(db: Db, id: string, weight: number): Promise<boolean> {
   return (await db('workspaces').where({ id }).update({ fairness_weight: weight })) > 0;
 }
+
+/** A workspace's fairness weight (1 when the workspace is gone: its deliveries still run). */
+export async function getFairnessWeight(db: Db, id: string): Promise<number> {
+  const row = await db<WorkspaceRow>('workspaces').where({ id }).first('fairness_weight');
+  return row?.fairness_weight ?? 1;
+}

@@ -1,0 +1,202 @@
+import { markDispatchedSoon, startDelivery, type DispatchDeps, type StartSpec } from './dispatch';
+
+export interface DispatcherOptions {
+  /** Deliveries accepted but not started yet, past which publish is refused (back-pressure). */
+  maxBacklog: number;
+  /** Workflow starts in flight at once. */
+  concurrency?: number;
+}
+
+interface Item {
+  spec: StartSpec;
+  event: Pending;
+  failures: number;
+}
+
+interface Pending {
+  id: string;
+  remaining: number;
+  /** A start was given up: the event stays undispatched for the reconciler. */
+  failed: boolean;
+  done: Promise<void>;
+  settle(err?: Error): void;
+}
+
+/** A start that failed this often is left to the reconciler (a poison spec must not loop). */
+const MAX_FAILURES = 5;
+const PAUSE_MS = [250, 500, 1000, 2000, 5000];
+
+/**
+ * Starts the workflows of accepted events after their commit, so a publisher never waits on
+ * Temporal. Deliveries wait in one FIFO per workspace and are started round-robin across
+ * workspaces, a bounded number at a time, so one workspace's burst does not hold back another's
+ * first delivery here either (Temporal's fairness keys do the same in the task queue). Eager
+ * start where the local worker has a free slot is the SDK's: it falls back to the task queue.
+ *
+ * Memory only: a crash loses the queue, not the events, whose rows stay undispatched until the
+ * reconciler starts them. A failed start (Temporal down) pauses the dispatcher and is retried,
+ * so while Temporal is away the backlog grows until publish is refused with 503.
+ */
+export class Dispatcher {
+  private readonly queues = new Map<string, Item[]>();
+  /** Workspaces with queued work, in round-robin order. */
+  private readonly ring: string[] = [];
+  private readonly events = new Map<string, Pending>();
+  private queued = 0;
+  private inFlight = 0;
+  private pausedUntil = 0;
+  private pauseTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly idle = new Set<() => void>();
+  private readonly concurrency: number;
+  /** Starts finished in the current and the previous second, for Retry-After. */
+  private rate = { second: 0, current: 0, previous: 0 };
+
+  constructor(
+    private readonly deps: DispatchDeps,
+    readonly opts: DispatcherOptions,
+  ) {
+    this.concurrency = opts.concurrency ?? 32;
+  }
+
+  /** Deliveries accepted by this process whose workflows have not been started yet. */
+  get backlog(): number {
+    return this.queued + this.inFlight;
+  }
+
+  /** Whether `n` more deliveries fit; an event always fits into an empty backlog. */
+  hasRoom(n: number): boolean {
+    return this.backlog === 0 || this.backlog + n <= this.opts.maxBacklog;
+  }
+
+  /** Seconds until the backlog should have room again, at the recent start rate (1–60). */
+  retryAfterS(): number {
+    const perS = Math.max(this.rate.previous, this.rate.current, 1);
+    return Math.min(60, Math.max(1, Math.ceil((this.backlog - this.opts.maxBacklog / 2) / perS)));
+  }
+
+  /** Whether this dispatcher still has starts of the event to make (the reconciler skips it). */
+  holds(eventId: string): boolean {
+    return this.events.has(eventId);
+  }
+
+  /**
+   * Queues the starts of one event's deliveries; resolves once all are started (or were already;
+   * the event's dispatched mark follows in a batch), rejects when they are left to the reconciler.
+   */
+  enqueue(eventId: string, specs: StartSpec[]): Promise<void> {
+    const held = this.events.get(eventId);
+    if (held) return held.done;
+    let settle!: (err?: Error) => void;
+    const done = new Promise<void>((resolve, reject) => (settle = (err) => (err ? reject(err) : resolve())));
+    // A publisher does not wait for its starts: their failure is logged here, never unhandled.
+    done.catch(() => {});
+    const event: Pending = { id: eventId, remaining: specs.length, failed: false, done, settle };
+    if (specs.length === 0 || this.stopped) {
+      if (this.stopped) settle(new Error('dispatcher stopped'));
+      else this.finishEvent(event);
+      return done;
+    }
+    this.events.set(eventId, event);
+    for (const spec of specs) this.push({ spec, event, failures: 0 });
+    this.pump();
+    return done;
+  }
+
+  /** Stops starting; waits for the starts in flight. Queued deliveries stay for the reconciler. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    for (const e of this.events.values()) {
+      e.failed = true;
+      e.settle(new Error('dispatcher stopped'));
+    }
+    this.events.clear();
+    while (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.add(resolve));
+  }
+
+  private push(item: Item, front = false): void {
+    const ws = item.spec.delivery.workspace_id;
+    let q = this.queues.get(ws);
+    if (!q) {
+      q = [];
+      this.queues.set(ws, q);
+      this.ring.push(ws);
+    }
+    if (front) q.unshift(item);
+    else q.push(item);
+    this.queued++;
+  }
+
+  /** The next delivery, one workspace after another. */
+  private next(): Item | undefined {
+    const ws = this.ring.shift();
+    if (ws === undefined) return undefined;
+    const q = this.queues.get(ws)!;
+    const item = q.shift()!;
+    if (q.length) this.ring.push(ws);
+    else this.queues.delete(ws);
+    this.queued--;
+    return item;
+  }
+
+  private pump(): void {
+    if (this.stopped || this.pauseTimer) return;
+    const wait = this.pausedUntil - Date.now();
+    if (wait > 0) {
+      this.pauseTimer = setTimeout(() => {
+        this.pauseTimer = null;
+        this.pump();
+      }, wait);
+      this.pauseTimer.unref();
+      return;
+    }
+    while (this.inFlight < this.concurrency) {
+      const item = this.next();
+      if (!item) return;
+      this.inFlight++;
+      void this.start(item);
+    }
+  }
+
+  private async start(item: Item): Promise<void> {
+    try {
+      await startDelivery(this.deps, item.spec);
+      this.count();
+      if (--item.event.remaining === 0 && !item.event.failed) this.finishEvent(item.event);
+    } catch (err) {
+      item.failures++;
+      if (item.failures >= MAX_FAILURES || this.stopped) {
+        if (!item.event.failed) this.deps.log.error({ err, eventId: item.event.id }, 'could not start a delivery; the reconciler will retry');
+        item.event.failed = true;
+        this.events.delete(item.event.id);
+        item.event.settle(err as Error);
+      } else {
+        this.deps.log.warn({ err: (err as Error).message, eventId: item.event.id }, 'could not start a delivery; retrying');
+        this.pausedUntil = Date.now() + PAUSE_MS[item.failures - 1];
+        if (this.events.has(item.event.id)) this.push(item, true);
+      }
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) {
+        for (const resolve of this.idle) resolve();
+        this.idle.clear();
+      }
+      this.pump();
+    }
+  }
+
+  private finishEvent(event: Pending): void {
+    this.events.delete(event.id);
+    markDispatchedSoon(this.deps, event.id);
+    event.settle();
+  }
+
+  private count(): void {
+    const second = Math.floor(Date.now() / 1000);
+    if (second !== this.rate.second) {
+      this.rate = { second, current: 0, previous: second === this.rate.second + 1 ? this.rate.current : 0 };
+    }
+    this.rate.current++;
+  }
+}
