@@ -69,6 +69,11 @@ export const ConfigSchema = z.object({
    * Temporal is slow or down; it lives in memory (a crash leaves it to the reconciler).
    */
   HOOKFLOW_MAX_DISPATCH_BACKLOG: z.coerce.number().int().min(1).default(10_000),
+  /**
+   * Deliveries one worker runs at once (workflow-task, activity and local-activity slots, and
+   * cached workflows). Each in-flight attempt holds a slot for its HTTP request.
+   */
+  HOOKFLOW_WORKER_SLOTS: z.coerce.number().int().min(1).max(2000).default(200),
   /** Seconds after which the reconciler re-dispatches an undispatched event. */
   HOOKFLOW_RECONCILE_AFTER_S: z.coerce.number().min(0).default(10),
   /** Seconds the previous secret stays valid (and is signed with) after a rotation. */

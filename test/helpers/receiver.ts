@@ -17,14 +17,20 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
+/** A receiver created with `{ gated: true }` holds every answer until `open()`. */
+export interface Gate {
+  open(): void;
+}
+
 type Reply = number | { status: number; headers?: Record<string, string>; body?: string; delayMs?: number };
 
 /**
  * A real HTTP receiver on 127.0.0.1. `replies` are used in order (the last one repeats);
  * `verify` may reject a request (the receiver then answers 401 and records the failure).
  */
-export async function givenReceiver(opts: { replies?: Reply[]; verify?: (r: Received) => void } = {}): Promise<Receiver & { verifyErrors: Error[] }> {
+export async function givenReceiver(opts: { replies?: Reply[]; verify?: (r: Received) => void; gated?: boolean } = {}): Promise<Receiver & Gate & { verifyErrors: Error[] }> {
   const replies = opts.replies ?? [200];
+  let held: (() => void)[] | null = opts.gated ? [] : null;
   const requests: Received[] = [];
   const verifyErrors: Error[] = [];
   const waiters: (() => void)[] = [];
@@ -42,11 +48,14 @@ export async function givenReceiver(opts: { replies?: Reply[]; verify?: (r: Rece
         reply = 401;
       }
       const spec = typeof reply === 'number' ? { status: reply } : reply;
-      setTimeout(() => {
-        res.writeHead(spec.status, spec.headers ?? {});
-        res.end(spec.body ?? 'ok');
-        waiters.splice(0).forEach((w) => w());
-      }, spec.delayMs ?? 0);
+      const answer = () =>
+        setTimeout(() => {
+          res.writeHead(spec.status, spec.headers ?? {});
+          res.end(spec.body ?? 'ok');
+        }, spec.delayMs ?? 0);
+      if (held) held.push(answer);
+      else answer();
+      waiters.splice(0).forEach((w) => w());
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -55,6 +64,11 @@ export async function givenReceiver(opts: { replies?: Reply[]; verify?: (r: Rece
     url: `http://127.0.0.1:${port}/hook`,
     requests,
     verifyErrors,
+    open() {
+      const waiting = held ?? [];
+      held = null;
+      waiting.forEach((answer) => answer());
+    },
     async waitFor(n, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (requests.length < n) {

@@ -1,0 +1,126 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Server } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app';
+import type { ApiDeps } from '../../src/api/deps';
+import { freePort } from '../../src/db/embedded';
+import { setFairnessWeight } from '../../src/db/repositories/workspaces';
+import { Dispatcher } from '../../src/services/dispatcher';
+import { resolveTemporalCli } from '../../src/temporal/binaries';
+import { startDevServer } from '../../src/temporal/dev-server';
+import { givenReceiver } from '../helpers/receiver';
+import { api, givenWorkspace, useStack } from '../helpers/stack';
+import { eventually, workflowClosed } from '../helpers/wait';
+
+const stack = useStack();
+
+/** The API alone over real HTTP, on the stack's deps with another dispatcher. */
+async function givenApi(deps: ApiDeps): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: Server = await new Promise((resolve) => {
+    const s = createApp(deps).listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => (server.close(() => resolve()), server.closeAllConnections())),
+  };
+}
+
+const priorityOf = async (workflowId: string) => (await stack.client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.priority;
+
+describe('publish', () => {
+  it('answers 202 while Temporal does not answer, and 503 with Retry-After past the dispatch backlog, storing nothing; the accepted events start once Temporal is back', async () => {
+    // A Temporal of its own, frozen with SIGSTOP: its connection stays open, no call is answered.
+    const dev = await startDevServer({ cli: resolveTemporalCli(), dataDir: null, port: await freePort(), uiPort: null });
+    const connection = await Connection.connect({ address: dev.address });
+    const client = new Client({ connection });
+    const dispatcher = new Dispatcher({ ...stack.deps.dispatch, client, eager: false, taskQueue: 'frozen' }, { maxBacklog: 2 });
+    const config = { ...stack.deps.config, HOOKFLOW_MAX_DISPATCH_BACKLOG: 2 };
+    const app = await givenApi({ ...stack.deps, config, dispatcher });
+    let frozen = false;
+    try {
+      const { key, workspaceId } = await givenWorkspace(stack.db);
+      const c = api(app.url, key);
+      expect((await c.post('/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['*'] })).status).toBe(201);
+      process.kill(dev.process.pid!, 'SIGSTOP');
+      frozen = true;
+
+      // A hang (the defect this guards) shows as the abort, not as the test's timeout.
+      const publish = (n: number, headers: Record<string, string> = {}) =>
+        fetch(`${app.url}/v1/events`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ type: 'task.created', data: { n } }),
+          signal: AbortSignal.timeout(10_000),
+        });
+      const first = await publish(1, { 'idempotency-key': 'first' });
+      const second = await publish(2);
+      expect([first.status, second.status]).toEqual([202, 202]);
+      expect(dispatcher.backlog).toBe(2);
+
+      const refused = await publish(3, { 'idempotency-key': 'third' });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(await refused.json()).toMatchObject({ status: 503, detail: expect.stringMatching(/HOOKFLOW_MAX_DISPATCH_BACKLOG=2/) });
+      // The same key answers the stored event even now; the refused event was never stored.
+      const replayed = await publish(1, { 'idempotency-key': 'first' });
+      expect(replayed.status).toBe(202);
+      expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+      const stored = await stack.db('events').where({ workspace_id: workspaceId }).orderBy('created_at').select('id', 'idempotency_key', 'dispatched_at');
+      expect(stored.map((e) => e.idempotency_key)).toEqual(['first', null]);
+      expect(stored.every((e) => e.dispatched_at === null)).toBe(true);
+
+      process.kill(dev.process.pid!, 'SIGCONT');
+      frozen = false;
+      // Nothing lost: both accepted events get their workflow and their dispatched mark.
+      await eventually(async () => (await stack.db('events').where({ workspace_id: workspaceId }).whereNull('dispatched_at').count<{ count: string }[]>('* as n'))[0].n === '0', 30_000, 'events dispatched');
+      const workflows = await stack.db('deliveries').where({ workspace_id: workspaceId }).pluck('workflow_id');
+      expect(workflows).toHaveLength(2);
+      for (const id of workflows) expect((await client.workflow.getHandle(id).describe()).status.name).toBe('RUNNING');
+      expect(dispatcher.backlog).toBe(0);
+      expect((await publish(4)).status).toBe(202);
+    } finally {
+      if (frozen) process.kill(dev.process.pid!, 'SIGCONT');
+      await app.close();
+      await dispatcher.stop();
+      await connection.close();
+      await dev.stop();
+    }
+  }, 90_000);
+
+  it('starts each delivery with its workspace as fairness key and weight, tests and manual retries first, bulk replays last', async () => {
+    const { key, workspaceId } = await givenWorkspace(stack.db);
+    expect(await setFairnessWeight(stack.db, workspaceId, 2.5)).toBe(true);
+    const c = api(stack.url, key);
+    const receiver = await givenReceiver();
+    const wh = (await c.post('/v1/webhooks', { url: receiver.url, events: ['*'] })).body;
+    const fair = { fairnessKey: workspaceId, fairnessWeight: 2.5 };
+    try {
+      const ev = (await c.post('/v1/events', { type: 'task.created', data: {} })).body;
+      const workflowId = `delivery:${ev.id}:${wh.id}`;
+      // Started by the dispatcher after the 202.
+      await receiver.waitFor(1);
+      expect((await workflowClosed(stack.client, workflowId)).status).toBe('COMPLETED');
+      expect(await priorityOf(workflowId)).toMatchObject({ priorityKey: 3, ...fair });
+
+      // One delivery's retry: someone is waiting on it.
+      const deliveryId = ev.deliveries[0].id;
+      expect((await c.post(`/v1/deliveries/${deliveryId}/retry`)).body).toMatchObject({ action: 'restarted' });
+      expect(await priorityOf(workflowId)).toMatchObject({ priorityKey: 1, ...fair });
+      await receiver.waitFor(2);
+
+      const test = (await c.post(`/v1/webhooks/${wh.id}/test`)).body;
+      expect(await priorityOf(`test:${test.delivery_id}`)).toMatchObject({ priorityKey: 1, ...fair });
+
+      // A bulk replay of a time range goes after new events.
+      await workflowClosed(stack.client, workflowId);
+      await stack.db('deliveries').where({ id: deliveryId }).update({ status: 'failed' });
+      const replay = await c.post(`/v1/webhooks/${wh.id}/replay`, { since: new Date(Date.now() - 3_600_000).toISOString() });
+      expect(replay.body).toEqual({ queued: 1 });
+      expect(await priorityOf(workflowId)).toMatchObject({ priorityKey: 5, ...fair });
+    } finally {
+      await receiver.close();
+    }
+  });
+});
