@@ -74,7 +74,7 @@ describe('publish', () => {
       process.kill(dev.process.pid!, 'SIGCONT');
       frozen = false;
       // Nothing lost: both accepted events get their workflow and their dispatched mark.
-      await eventually(async () => (await stack.db('events').where({ workspace_id: workspaceId }).whereNull('dispatched_at').count<{ count: string }[]>('* as n'))[0].n === '0', 30_000, 'events dispatched');
+      await eventually(async () => (await stack.db('events').where({ workspace_id: workspaceId }).whereNull('dispatched_at').count<{ n: string }[]>('* as n'))[0].n === '0', 30_000, 'events dispatched');
       const workflows = await stack.db('deliveries').where({ workspace_id: workspaceId }).pluck('workflow_id');
       expect(workflows).toHaveLength(2);
       for (const id of workflows) expect((await client.workflow.getHandle(id).describe()).status.name).toBe('RUNNING');
