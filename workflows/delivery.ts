@@ -17,6 +17,7 @@ import type { AttemptResult } from '../src/delivery/attempt';
 import {
   cancelSignal,
   CLOSED_AS_FAILED,
+  PRIORITY,
   retryNowSignal,
   SA,
   statusQuery,
@@ -124,7 +125,10 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
             if (isNonRetryable(err)) throw err;
           }
         }
-        return r ?? (await attemptDelivery.executeWithOptions({ summary }, [args]));
+        // A retry-now signal is someone waiting: its attempt goes ahead of the queue's backlog
+        // (the run's fairness key and weight are inherited).
+        const priority = trigger === 'manual' ? { priority: { priorityKey: PRIORITY.interactive } } : {};
+        return r ?? (await attemptDelivery.executeWithOptions({ summary, ...priority }, [args]));
       });
       firstOfRun = false;
       // An abandoned delivery sent nothing this time: the last attempt stays the last one sent.

@@ -123,4 +123,27 @@ describe('publish', () => {
       await receiver.close();
     }
   });
+
+  it('schedules the attempt of a retry-now signal ahead of the backlog, in its workspace', async () => {
+    const { key, workspaceId } = await givenWorkspace(stack.db);
+    const c = api(stack.url, key);
+    const receiver = await givenReceiver({ replies: [500, 200] });
+    try {
+      const wh = (await c.post('/v1/webhooks', { url: receiver.url, events: ['*'], retry_policy: { schedule: ['1h'] } })).body;
+      const ev = (await c.post('/v1/events', { type: 'task.created', data: {} })).body;
+      const deliveryId = ev.deliveries[0].id;
+      await eventually(async () => (await c.get(`/v1/deliveries/${deliveryId}`)).body.status === 'retrying', 15_000, 'retrying');
+      expect((await c.post(`/v1/deliveries/${deliveryId}/retry`)).body).toMatchObject({ action: 'signalled' });
+      const workflowId = `delivery:${ev.id}:${wh.id}`;
+      expect((await workflowClosed(stack.client, workflowId)).status).toBe('COMPLETED');
+      const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+      // The first attempt ran as a local activity; the signalled one is the only scheduled task.
+      const scheduled = history.events!.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : []));
+      expect(scheduled).toHaveLength(1);
+      expect(scheduled[0].priority).toMatchObject({ priorityKey: 1 });
+      expect(await priorityOf(workflowId)).toMatchObject({ priorityKey: 3, fairnessKey: workspaceId });
+    } finally {
+      await receiver.close();
+    }
+  });
 });
