@@ -6,7 +6,7 @@ import { runningEmbeddedUrl } from './db/embedded';
 import { createDb, ensureDatabase, migrateLatest } from './db/knex';
 import { createApiKey, SCOPES, WORKSPACE_SCOPES, type Scope } from './db/repositories/api-keys';
 import { upsertEventType } from './db/repositories/event-types';
-import { DEFAULT_WORKSPACE, ensureWorkspace } from './db/repositories/workspaces';
+import { DEFAULT_WORKSPACE, ensureWorkspace, setFairnessWeight } from './db/repositories/workspaces';
 import { SEED_EVENT_TYPES } from './domain/seed-event-types';
 import { showDelivery } from './delivery-show';
 import { parseReceiverArgs, runReceiver } from './receiver';
@@ -22,9 +22,9 @@ const USAGE = `hookflow <command>
   migrate               apply database migrations (DATABASE_URL)
   keys create --workspace <id> [--name <n>] [--scopes a,b | --admin]
                         create an API key (printed once)
-
-  migrate, keys and seed-event-types use DATABASE_URL, else the embedded PostgreSQL of
-  a running \`hookflow start\` on the same HOOKFLOW_DATA_DIR.
+  workspaces set-weight --workspace <id> --weight <0.001-1000>
+                        a workspace's share of the delivery queue while workspaces compete
+                        (Temporal fairness weight; 1 = equal share); see docs/operations.md
   seed-event-types --profile productive|gitproductivity|generic [--workspace <id>]
                         load a seed system's event types into a workspace's catalog
   delivery show <dlv_id>
@@ -32,6 +32,9 @@ const USAGE = `hookflow <command>
                         (needs DATABASE_URL; TEMPORAL_ADDRESS for the workflow's state)
   receiver --secret <s> [--scheme standard|productive|sha256|hex] [--port 4000]
                         a small receiver that verifies signatures, for trying Hookflow out
+
+  migrate, keys, workspaces and seed-event-types use DATABASE_URL, else the embedded
+  PostgreSQL of a running \`hookflow start\` on the same HOOKFLOW_DATA_DIR.
 
 Configuration is read from the environment; see README.md.`;
 
@@ -130,6 +133,21 @@ async function main(argv: string[]): Promise<void> {
         const { key, row } = await createApiKey(db, { workspaceId: workspace, name: values.name ?? 'cli', scopes });
         process.stdout.write(`${key}\n`);
         process.stderr.write(`created ${row.id} for ${workspace} with scopes ${scopes.join(',')}; store it now, it is not shown again\n`);
+      } finally {
+        await db.destroy();
+      }
+      return;
+    }
+    case 'workspaces': {
+      const { values, positionals } = flags(args, ['workspace', 'weight']);
+      const usage = 'usage: hookflow workspaces set-weight --workspace <id> --weight <0.001-1000>';
+      if (positionals.join(' ') !== 'set-weight' || !values.workspace || values.weight === undefined) throw new ConfigError(usage);
+      const weight = Number(values.weight);
+      if (!(weight >= 0.001 && weight <= 1000)) throw new ConfigError(`--weight must be a number from 0.001 to 1000 (Temporal's range), not "${values.weight}"`);
+      const db = createDb(databaseUrl(config, 'workspaces'));
+      try {
+        if (!(await setFairnessWeight(db, values.workspace, weight))) throw new ConfigError(`no workspace ${values.workspace}`);
+        process.stdout.write(`${values.workspace}: fairness weight ${weight} (applies to deliveries started from now on)\n`);
       } finally {
         await db.destroy();
       }

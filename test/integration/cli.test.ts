@@ -42,6 +42,24 @@ describe('hookflow CLI', () => {
     expect((await hookflow(['seed-event-types', '--profile', 'gitproductivity', '--workspace', ws])).stdout).toMatch(/6 event types added/);
   });
 
+  it('workspaces set-weight sets the fairness weight its deliveries carry, within Temporal’s range', async () => {
+    const ws = newId('ws');
+    await hookflow(['keys', 'create', '--workspace', ws]);
+    expect((await hookflow(['workspaces', 'set-weight', '--workspace', ws, '--weight', '3'])).stdout).toMatch(/fairness weight 3/);
+    const db = createDb(inject('databaseUrl'));
+    try {
+      expect(await db('workspaces').where({ id: ws }).first('fairness_weight')).toEqual({ fairness_weight: 3 });
+    } finally {
+      await db.destroy();
+    }
+    for (const bad of [['--weight', '0'], ['--weight', 'lots']]) {
+      const err = await hookflow(['workspaces', 'set-weight', '--workspace', ws, ...bad]).catch((e) => e);
+      expect(err.stderr).toMatch(/--weight must be a number from 0.001 to 1000/);
+    }
+    const missing = await hookflow(['workspaces', 'set-weight', '--workspace', 'ws_nope', '--weight', '2']).catch((e) => e);
+    expect(missing.stderr).toMatch(/no workspace ws_nope/);
+  });
+
   it('a bad configuration stops with a message naming the variable', async () => {
     const err = await hookflow(['migrate'], { PORT: 'abc' }).catch((e) => e);
     expect(err.code).toBe(1);
