@@ -2,9 +2,11 @@ import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
+import { createApp } from '../../src/api/app';
 import type { ApiDeps } from '../../src/api/deps';
 import { loadConfig, type Config } from '../../src/config';
 import type { Db } from '../../src/db/knex';
@@ -86,6 +88,18 @@ export async function givenWorkspace(db: Db, scopes?: Scope[]): Promise<{ worksp
   await ensureWorkspace(db, workspaceId, 'test');
   const { key } = await createApiKey(db, { workspaceId, name: 'test', scopes });
   return { workspaceId, key };
+}
+
+/** The API alone over real HTTP, on deps that differ from a stack's (one dependency down, another dispatcher). */
+export async function givenApi(deps: ApiDeps): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: Server = await new Promise((resolve) => {
+    const s = createApp(deps).listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => (server.close(() => resolve()), server.closeAllConnections())),
+  };
 }
 
 /** A small API client over real HTTP; `defaults` go with every request (e.g. Hookflow-Workspace). */

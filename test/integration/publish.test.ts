@@ -1,30 +1,15 @@
 import { Client, Connection } from '@temporalio/client';
-import type { Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/app';
-import type { ApiDeps } from '../../src/api/deps';
 import { freePort } from '../../src/db/embedded';
 import { setFairnessWeight } from '../../src/db/repositories/workspaces';
 import { Dispatcher } from '../../src/services/dispatcher';
 import { resolveTemporalCli } from '../../src/temporal/binaries';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { givenReceiver } from '../helpers/receiver';
-import { api, givenWorkspace, useStack } from '../helpers/stack';
+import { api, givenApi, givenWorkspace, useStack } from '../helpers/stack';
 import { eventually, workflowClosed } from '../helpers/wait';
 
 const stack = useStack();
-
-/** The API alone over real HTTP, on the stack's deps with another dispatcher. */
-async function givenApi(deps: ApiDeps): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: Server = await new Promise((resolve) => {
-    const s = createApp(deps).listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => (server.close(() => resolve()), server.closeAllConnections())),
-  };
-}
 
 const priorityOf = async (workflowId: string) => (await stack.client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.priority;
 

@@ -1,30 +1,15 @@
 import { Client, Connection } from '@temporalio/client';
 import fs from 'node:fs';
-import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/app';
-import type { ApiDeps } from '../../src/api/deps';
 import { freePort, startEmbeddedPostgres } from '../../src/db/embedded';
 import { createDb, ensureDatabase, migrateLatest } from '../../src/db/knex';
 import { resolveTemporalCli } from '../../src/temporal/binaries';
 import { startDevServer } from '../../src/temporal/dev-server';
-import { api, givenWorkspace, useStack } from '../helpers/stack';
+import { api, givenApi, givenWorkspace, useStack } from '../helpers/stack';
 
 const stack = useStack({}, { roles: ['api'] });
-
-/** The API alone, over real HTTP, on deps that differ from the stack's in one dependency. */
-async function givenApi(deps: ApiDeps): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: Server = await new Promise((resolve) => {
-    const s = createApp(deps).listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => (server.close(() => resolve()), server.closeAllConnections())),
-  };
-}
 
 // A hang (the defect) shows as this abort, not as the test's own timeout.
 const readyz = async (url: string) => {
