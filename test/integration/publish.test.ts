@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/db/embedded';
-import { setFairnessWeight } from '../../src/db/repositories/workspaces';
 import { Dispatcher } from '../../src/services/dispatcher';
 import { resolveTemporalCli } from '../../src/temporal/binaries';
 import { startDevServer } from '../../src/temporal/dev-server';
@@ -9,7 +9,8 @@ import { givenReceiver } from '../helpers/receiver';
 import { api, givenApi, givenWorkspace, useStack } from '../helpers/stack';
 import { eventually, workflowClosed } from '../helpers/wait';
 
-const stack = useStack();
+const adminKey = `hf_${randomBytes(18).toString('base64url')}`;
+const stack = useStack({ HOOKFLOW_BOOTSTRAP_API_KEY: adminKey });
 
 const priorityOf = async (workflowId: string) => (await stack.client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.priority;
 
@@ -76,7 +77,10 @@ describe('publish', () => {
 
   it('starts each delivery with its workspace as fairness key and weight, tests and manual retries first, bulk replays last', async () => {
     const { key, workspaceId } = await givenWorkspace(stack.db);
-    expect(await setFairnessWeight(stack.db, workspaceId, 2.5)).toBe(true);
+    // A paid tier: an admin key sets the workspace's weight (Temporal's range only).
+    const admin = api(stack.url, adminKey);
+    expect((await admin.patch(`/v1/workspaces/${workspaceId}`, { fairness_weight: 1001 })).status).toBe(422);
+    expect((await admin.patch(`/v1/workspaces/${workspaceId}`, { fairness_weight: 2.5 })).body).toMatchObject({ fairness_weight: 2.5 });
     const c = api(stack.url, key);
     const receiver = await givenReceiver();
     const wh = (await c.post('/v1/webhooks', { url: receiver.url, events: ['*'] })).body;

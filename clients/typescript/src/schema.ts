@@ -4151,6 +4151,7 @@ export interface operations {
                         data: {
                             active_webhooks: number;
                             created_at: string;
+                            fairness_weight: number;
                             id: string;
                             /** @description the limit in force (own or default) */
                             max_active_webhooks: number;
@@ -4266,6 +4267,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description the workspace's share of the delivery queue while workspaces compete (Temporal fairness weight; 1 = an equal share, e.g. 3 for a paid tier) */
+                    fairness_weight?: number;
                     /** @description active webhooks allowed; null = the server default (HOOKFLOW_MAX_WEBHOOKS) */
                     max_active_webhooks?: number | null;
                     name: string;
@@ -4283,6 +4286,7 @@ export interface operations {
                     "application/json": {
                         active_webhooks: number;
                         created_at: string;
+                        fairness_weight: number;
                         id: string;
                         /** @description the limit in force (own or default) */
                         max_active_webhooks: number;
@@ -4406,6 +4410,7 @@ export interface operations {
                     "application/json": {
                         active_webhooks: number;
                         created_at: string;
+                        fairness_weight: number;
                         id: string;
                         /** @description the limit in force (own or default) */
                         max_active_webhooks: number;
@@ -4634,6 +4639,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description the workspace's share of the delivery queue while workspaces compete (Temporal fairness weight; 1 = an equal share, e.g. 3 for a paid tier) */
+                    fairness_weight?: number;
                     /** @description active webhooks allowed; null = the server default (HOOKFLOW_MAX_WEBHOOKS) */
                     max_active_webhooks?: number | null;
                     name?: string;
@@ -4651,6 +4658,7 @@ export interface operations {
                     "application/json": {
                         active_webhooks: number;
                         created_at: string;
+                        fairness_weight: number;
                         id: string;
                         /** @description the limit in force (own or default) */
                         max_active_webhooks: number;

@@ -13,8 +13,14 @@ import { listOf, ListQuery, page } from '../list';
 const Uid = z.string().regex(/^(?!ws_)[a-zA-Z0-9_.-]{1,64}$/, 'must be 1–64 characters of a-z A-Z 0-9 _ . - and not start with ws_');
 const Limit = z.number().int().min(0).max(10_000).nullable().describe('active webhooks allowed; null = the server default (HOOKFLOW_MAX_WEBHOOKS)');
 
-export const WorkspaceIn = z.object({ name: z.string().trim().min(1).max(200), uid: Uid.optional(), max_active_webhooks: Limit.optional() }).strict();
-export const WorkspaceAdminPatch = z.object({ name: z.string().trim().min(1).max(200), uid: Uid.nullable(), max_active_webhooks: Limit }).partial().strict();
+const FairnessWeight = z
+  .number()
+  .min(0.001)
+  .max(1000)
+  .describe("the workspace's share of the delivery queue while workspaces compete (Temporal fairness weight; 1 = an equal share, e.g. 3 for a paid tier)");
+
+export const WorkspaceIn = z.object({ name: z.string().trim().min(1).max(200), uid: Uid.optional(), max_active_webhooks: Limit.optional(), fairness_weight: FairnessWeight.optional() }).strict();
+export const WorkspaceAdminPatch = z.object({ name: z.string().trim().min(1).max(200), uid: Uid.nullable(), max_active_webhooks: Limit, fairness_weight: FairnessWeight }).partial().strict();
 
 export const WorkspaceAdminOut = z.object({
   id: z.string(),
@@ -22,6 +28,7 @@ export const WorkspaceAdminOut = z.object({
   name: z.string(),
   max_active_webhooks: z.number().int().describe('the limit in force (own or default)'),
   active_webhooks: z.number().int(),
+  fairness_weight: z.number(),
   created_at: z.string(),
 });
 
@@ -36,6 +43,7 @@ async function toOut(deps: ApiDeps, w: repo.WorkspaceRow): Promise<z.infer<typeo
     name: w.name,
     max_active_webhooks: effectiveLimit(deps, w),
     active_webhooks: await countActiveWebhooks(deps.db, w.id),
+    fairness_weight: w.fairness_weight,
     created_at: w.created_at.toISOString(),
   };
 }
@@ -49,7 +57,7 @@ async function load(deps: ApiDeps, idOrUid: string): Promise<repo.WorkspaceRow> 
 const uidTaken = (uid: string) => new ProblemError(409, 'Conflict', `a workspace with uid ${uid} already exists`, { errors: [{ path: 'body.uid', message: 'already used by another workspace' }] });
 
 export async function createWorkspace(deps: ApiDeps, { body }: Input<{ body: typeof WorkspaceIn }>, res: Response) {
-  const row = await repo.insertWorkspace(deps.db, { id: newId('ws'), name: body.name, uid: body.uid ?? null, max_active_webhooks: body.max_active_webhooks ?? null });
+  const row = await repo.insertWorkspace(deps.db, { id: newId('ws'), name: body.name, uid: body.uid ?? null, max_active_webhooks: body.max_active_webhooks ?? null, fairness_weight: body.fairness_weight ?? 1 });
   if (!row) throw uidTaken(body.uid!);
   res.status(201).location(`/v1/workspaces/${row.id}`).json(await toOut(deps, row));
 }

@@ -37,7 +37,7 @@ export async function findWorkspace(db: Db, idOrUid: string): Promise<WorkspaceR
 }
 
 /** Undefined when the uid is taken. */
-export async function insertWorkspace(db: Db, row: Pick<WorkspaceRow, 'id' | 'uid' | 'name' | 'max_active_webhooks'>): Promise<WorkspaceRow | undefined> {
+export async function insertWorkspace(db: Db, row: Pick<WorkspaceRow, 'id' | 'uid' | 'name' | 'max_active_webhooks' | 'fairness_weight'>): Promise<WorkspaceRow | undefined> {
   const [created] = await db('workspaces').insert(row).onConflict(db.raw('(uid)')).ignore().returning('*');
   return created;
 }
@@ -49,7 +49,7 @@ export async function listWorkspaces(db: Db, limit: number, before?: string): Pr
   return q;
 }
 
-export type WorkspacePatch = Partial<Pick<WorkspaceRow, 'uid' | 'name' | 'max_active_webhooks' | 'notification_url' | 'notification_kinds' | 'enforce_event_catalog'>>;
+export type WorkspacePatch = Partial<Pick<WorkspaceRow, 'uid' | 'name' | 'max_active_webhooks' | 'fairness_weight' | 'notification_url' | 'notification_kinds' | 'enforce_event_catalog'>>;
 
 /** Throws PostgreSQL's unique violation (23505) when the new uid is taken. */
 export async function updateWorkspace(db: Db, id: string, patch: WorkspacePatch): Promise<WorkspaceRow | undefined> {
