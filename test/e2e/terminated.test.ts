@@ -34,7 +34,7 @@ describe('a delivery whose workflow is terminated from outside (issue 11, item 9
     const { c, receiver, deliveryId, workflowId } = await givenWaitingDelivery([500, 200]);
     await terminate(workflowId, 'stuck endpoint, ops ticket 42');
     // A reconciler as the worker runs it, its closed-run timer shortened from 30 s.
-    const reconciler = startReconciler({ ...stack.deps.dispatch, afterS: 86_400, everyMs: 60_000, closedRunsEveryMs: 500 });
+    const reconciler = startReconciler({ ...stack.deps.dispatch, dispatcher: stack.deps.dispatcher, afterS: 86_400, everyMs: 60_000, closedRunsEveryMs: 500 });
     const d = await eventually(async () => {
       const r = (await c.get(`/v1/deliveries/${deliveryId}`)).body;
       return r.status !== 'retrying' ? r : null;
