@@ -45,11 +45,16 @@ function databaseUrl(config: Config, command: string): string {
   return url;
 }
 
-/** A subcommand's `--flag value` options (node:util parseArgs); an unknown flag is an error. */
-function flags<K extends string>(args: string[], names: readonly K[]): { values: Partial<Record<K, string>>; positionals: string[] } {
+/** A subcommand's `--flag value` options and `--switch`es (node:util parseArgs); an unknown flag is an error. */
+function flags<K extends string, B extends string = never>(
+  args: string[],
+  names: readonly K[],
+  switches: readonly B[] = [],
+): { values: Partial<Record<K, string>> & Partial<Record<B, boolean>>; positionals: string[] } {
+  const options = Object.fromEntries([...names.map((n) => [n, { type: 'string' as const }]), ...switches.map((n) => [n, { type: 'boolean' as const }])]);
   try {
-    const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options: Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) });
-    return { values: values as Partial<Record<K, string>>, positionals };
+    const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options });
+    return { values: values as Partial<Record<K, string>> & Partial<Record<B, boolean>>, positionals };
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
@@ -119,8 +124,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'keys': {
-      const admin = args.includes('--admin');
-      const { values, positionals } = flags(args.filter((a) => a !== '--admin'), ['workspace', 'name', 'scopes']);
+      const { values, positionals } = flags(args, ['workspace', 'name', 'scopes'], ['admin']);
+      const admin = values.admin === true;
       if (positionals.join(' ') !== 'create') throw new ConfigError('usage: hookflow keys create --workspace <id> [--name <n>] [--scopes a,b | --admin]');
       const workspace = values.workspace;
       if (!workspace) throw new ConfigError('--workspace <id> is required');

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
-import { findApiKey } from '../../src/db/repositories/api-keys';
+import { findApiKey, SCOPES } from '../../src/db/repositories/api-keys';
 import { createDb } from '../../src/db/knex';
 import { newId } from '../../src/domain/ids';
 
@@ -33,6 +33,21 @@ describe('hookflow CLI', () => {
     } finally {
       await db.destroy();
     }
+  });
+
+  it('keys create --admin gives every scope, and an unknown flag is refused without a stack trace', async () => {
+    const ws = newId('ws');
+    const key = (await hookflow(['keys', 'create', '--admin', '--workspace', ws])).stdout.trim();
+    const db = createDb(inject('databaseUrl'));
+    try {
+      expect((await findApiKey(db, key))?.scopes).toEqual([...SCOPES]);
+    } finally {
+      await db.destroy();
+    }
+    const err = await hookflow(['keys', 'create', '--workspace', ws, '--verbose']).catch((e) => e);
+    expect(err.code).toBe(1);
+    expect(err.stderr).toMatch(/Unknown option '--verbose'/);
+    expect(err.stderr).not.toMatch(/at \w+ \(/);
   });
 
   it('seed-event-types loads a seed system’s event list once', async () => {
