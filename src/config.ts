@@ -35,6 +35,20 @@ export const ConfigSchema = z.object({
    * https://temporal.example.com or Temporal Cloud's https://cloud.temporal.io).
    */
   HOOKFLOW_TEMPORAL_UI_URL: z.string().url().optional(),
+  /**
+   * Tracing (OpenTelemetry, off by default): `otlp` or `console` turns it on; so does an OTLP
+   * endpoint below. The trace runs from `POST /v1/events` through the workflow start, the
+   * workflow and the attempt activity to the outgoing request, which carries `traceparent`.
+   */
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).optional(),
+  /** OTLP/HTTP base URL (e.g. http://127.0.0.1:4318); traces go to `<url>/v1/traces`. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** OTLP/HTTP URL for traces, used as is (wins over OTEL_EXPORTER_OTLP_ENDPOINT). */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
+  /** `service.name` of the spans. */
+  OTEL_SERVICE_NAME: z.string().min(1).default('hookflow'),
+  /** `true` turns tracing off whatever else is set (the OpenTelemetry convention). */
+  OTEL_SDK_DISABLED: bool.default(false),
   /** Path of the `temporal` CLI; else PATH, else .tools/venv/bin/temporal. */
   TEMPORAL_CLI: z.string().optional(),
   /**

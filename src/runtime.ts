@@ -5,7 +5,9 @@ import { CleanupStack } from './cleanup';
 import type { Config } from './config';
 import type { Db } from './db/knex';
 import { parseCidrList, type Cidr } from './delivery/ssrf';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createLogger } from './logger';
+import { startTelemetry } from './telemetry';
 import { DEFAULT_TEMPORAL_UI_URL } from './temporal/links';
 import { createDbMetrics, type Metrics } from './metrics';
 import type { DispatchDeps } from './services/dispatch';
@@ -48,13 +50,19 @@ export function allowList(config: Config): Cidr[] {
 export async function startHookflow(
   config: Config,
   roles: Role[],
-  opts: { log?: Logger; progress?: (msg: string) => void; metrics?: Metrics; temporal?: TemporalOverride } = {},
+  opts: { log?: Logger; progress?: (msg: string) => void; metrics?: Metrics; temporal?: TemporalOverride; spanExporter?: SpanExporter } = {},
 ): Promise<Running> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const progress = opts.progress ?? ((m: string) => log.info(m));
   const cleanups = new CleanupStack((step, err) => log.error({ err, step }, 'shutdown step failed'));
   const stop = () => cleanups.run();
   try {
+    // First, so the Temporal client, the worker's bundle and the API are built traced.
+    const telemetry = startTelemetry(config, opts.spanExporter);
+    if (telemetry) {
+      cleanups.push('telemetry', () => telemetry.shutdown());
+      progress('tracing on (OpenTelemetry)');
+    }
     const infra = await startInfrastructure({ config, log, progress, cleanups }, { warmBundle: roles.includes('worker'), temporal: opts.temporal });
     const { db, client, secretBox } = infra;
     const allow = allowList(config);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isTracing, traceRequests } from '../telemetry';
 import express, { type Express } from 'express';
 import type { Metrics } from '../metrics';
 import { authenticate } from './auth';
@@ -29,6 +30,7 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  if (isTracing()) app.use(traceRequests());
   app.use((req, res, next) => {
     const id = (req.get('x-request-id') ?? '').slice(0, 100) || randomUUID();
     res.locals.reqId = id;

@@ -1,5 +1,6 @@
 import { request, type Dispatcher } from 'undici';
 import { version } from '../../package.json';
+import { traceSend } from '../telemetry';
 import { classifyError, type ErrorClass, type HttpResponse } from './outcome';
 
 export const USER_AGENT = `Hookflow/${version} (+webhooks)`;
@@ -44,24 +45,36 @@ export function createSender(dispatcher: Dispatcher): Sender {
   return async (req) => {
     const started = performance.now();
     try {
-      const res = await request(req.url, {
-        method: req.method as Dispatcher.HttpMethod,
-        headers: { 'user-agent': USER_AGENT, ...req.headers },
-        body: req.body,
-        dispatcher,
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
-        signal: AbortSignal.timeout(req.timeoutMs),
-      });
-      const body = await readCapped(res.body).catch(() => '');
-      return { kind: 'response', statusCode: res.statusCode, headers: res.headers, body, durationMs: Math.round(performance.now() - started) };
+      return await traceSend(req.method, req.url, (trace) => send(dispatcher, req, trace, started), (r) => (r.kind === 'response' ? r.statusCode : null));
     } catch (err) {
-      return {
-        kind: 'error',
-        durationMs: Math.round(performance.now() - started),
-        errorClass: classifyError(err),
-        message: (err as Error)?.message?.slice(0, 500) ?? String(err),
-      };
+      return failed(err, started);
     }
+  };
+}
+
+async function send(dispatcher: Dispatcher, req: SendRequest, trace: Record<string, string>, started: number): Promise<SendResult> {
+  try {
+    const res = await request(req.url, {
+      method: req.method as Dispatcher.HttpMethod,
+      headers: { 'user-agent': USER_AGENT, ...trace, ...req.headers },
+      body: req.body,
+      dispatcher,
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
+      signal: AbortSignal.timeout(req.timeoutMs),
+    });
+    const body = await readCapped(res.body).catch(() => '');
+    return { kind: 'response', statusCode: res.statusCode, headers: res.headers, body, durationMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    return failed(err, started);
+  }
+}
+
+function failed(err: unknown, started: number): SendResult {
+  return {
+    kind: 'error',
+    durationMs: Math.round(performance.now() - started),
+    errorClass: classifyError(err),
+    message: (err as Error)?.message?.slice(0, 500) ?? String(err),
   };
 }

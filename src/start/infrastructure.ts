@@ -1,5 +1,6 @@
 import { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
+import { currentTelemetry } from '../telemetry';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -109,7 +110,7 @@ export async function startInfrastructure(ctx: Ctx, opts: { warmBundle: boolean;
     const native = await connectNative(temporalAddress);
     cleanups.push('Temporal connection', () => native.close());
     connection = native;
-    client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow: currentTelemetry()?.clientInterceptors ?? [] } });
   }
   await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
   // The dev server we run keeps closed workflows as long as PostgreSQL keeps their rows.

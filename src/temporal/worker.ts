@@ -5,6 +5,7 @@ import { Worker as WorkerThread } from 'node:worker_threads';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { SA } from '../../workflows/definitions';
 import { cachedFile, hashSources } from '../disk-cache';
+import { currentTelemetry, isTracing, WORKFLOW_INTERCEPTOR_MODULES } from '../telemetry';
 import { workerSlots } from './worker-slots';
 
 import fs from 'node:fs';
@@ -14,39 +15,43 @@ export const workflowsPath = ['index.ts', 'index.js']
   .map((f) => path.resolve(__dirname, '..', '..', 'workflows', f))
   .find((p) => fs.existsSync(p))!;
 
-let bundleCache: Promise<WorkflowBundle> | null = null;
+const bundleCache = new Map<string, Promise<WorkflowBundle>>();
 
 /**
  * The workflow code, bundled once per process. Bundling (webpack) runs in a worker thread, so
  * its ~90 MB of memory is returned when the thread ends instead of staying in this process,
  * and the result is cached on disk (node_modules/.cache/hookflow), keyed by the workflow
- * sources and the SDK version, so later starts skip it.
+ * sources and the SDK version, so later starts skip it. Tracing adds Temporal's workflow
+ * interceptors to the bundle (a bundle of its own).
  */
 export function workflowBundle(): Promise<WorkflowBundle> {
-  bundleCache ??= cachedBundle();
-  return bundleCache;
+  const interceptors = isTracing() ? WORKFLOW_INTERCEPTOR_MODULES : [];
+  const key = interceptors.join(',');
+  let bundle = bundleCache.get(key);
+  if (!bundle) bundleCache.set(key, (bundle = cachedBundle(interceptors)));
+  return bundle;
 }
 
-/** Keyed by the workflow sources and the SDK version, so a changed workflow is bundled again. */
-async function cachedBundle(): Promise<WorkflowBundle> {
+/** Keyed by the workflow sources, the SDK version and the interceptors, so a change is bundled again. */
+async function cachedBundle(interceptors: string[]): Promise<WorkflowBundle> {
   const sdk = JSON.parse(fs.readFileSync(require.resolve('@temporalio/workflow/package.json'), 'utf8')).version;
-  const key = hashSources([path.dirname(workflowsPath)], [sdk]);
-  return { code: await cachedFile(`workflows-${key}.js`, bundleInThread) };
+  const key = hashSources([path.dirname(workflowsPath)], [sdk, ...interceptors]);
+  return { code: await cachedFile(`workflows-${key}.js`, () => bundleInThread(interceptors)) };
 }
 
-function bundleInThread(): Promise<string> {
+function bundleInThread(workflowInterceptorModules: string[]): Promise<string> {
   const bundler = path.join(path.dirname(require.resolve('@temporalio/worker/package.json')), 'lib', 'workflow', 'bundler.js');
   const script = `
     const { parentPort, workerData } = require('node:worker_threads');
     const { bundleWorkflowCode } = require(workerData.bundler);
     const noop = () => {};
     const logger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
-    bundleWorkflowCode({ workflowsPath: workerData.workflowsPath, logger }).then(
+    bundleWorkflowCode({ workflowsPath: workerData.workflowsPath, workflowInterceptorModules: workerData.workflowInterceptorModules, logger }).then(
       (b) => parentPort.postMessage({ code: b.code }),
       (err) => parentPort.postMessage({ error: String(err && err.stack || err) }),
     );`;
   return new Promise((resolve, reject) => {
-    const thread = new WorkerThread(script, { eval: true, workerData: { bundler, workflowsPath } });
+    const thread = new WorkerThread(script, { eval: true, workerData: { bundler, workflowsPath, workflowInterceptorModules } });
     thread.once('message', (m: { code?: string; error?: string }) => (m.code !== undefined ? resolve(m.code) : reject(new Error(`bundling the workflow code failed: ${m.error}`))));
     thread.once('error', reject);
     thread.once('exit', (code) => reject(new Error(`the workflow bundler thread exited (${code})`)));
@@ -127,5 +132,6 @@ export async function createWorker(opts: {
     ...workerSlots(opts.maxConcurrentActivities),
     // Give in-flight HTTP attempts time to finish on SIGTERM.
     shutdownGraceTime: '20s',
+    ...currentTelemetry()?.worker,
   });
 }

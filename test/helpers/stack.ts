@@ -1,3 +1,4 @@
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomBytes } from 'node:crypto';
@@ -39,6 +40,8 @@ export interface StackOptions {
   timeSkipping?: boolean;
   /** `['api']` for tests of the API alone: no worker, so no workflow bundle to build. */
   roles?: Role[];
+  /** Turns tracing on with this exporter (e.g. an InMemorySpanExporter). */
+  spanExporter?: SpanExporter;
 }
 
 export async function givenStack(env: Record<string, string> = {}, opts: StackOptions = {}): Promise<Stack> {
@@ -65,6 +68,7 @@ export async function givenStack(env: Record<string, string> = {}, opts: StackOp
     testEnv = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: resolveTestServer() } } });
   }
   const running = await startHookflow(config, opts.roles ?? ['api', 'worker'], {
+    spanExporter: opts.spanExporter,
     temporal: testEnv ? { connection: testEnv.nativeConnection, client: testEnv.client as unknown as Client, eager: false } : undefined,
   });
   return {
