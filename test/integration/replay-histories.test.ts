@@ -23,6 +23,7 @@ describe('recorded delivery histories', () => {
   it('has histories from before and after each workflow patch', () => {
     expect(files.some((f) => f.startsWith('before-local-first-attempt-'))).toBe(true);
     expect(files.some((f) => f.startsWith('local-first-attempt-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('close-failed-'))).toBe(true);
   });
 
   it('replays every recorded history on the current workflow code', async () => {
