@@ -85,6 +85,7 @@ async function runRoles(config: Config, roles: Role[], banner: boolean): Promise
       running.apiUrl ? `  API:             ${running.apiUrl}   (health: ${running.apiUrl}/readyz)` : null,
       running.uiUrl ? `  Temporal Web UI: ${running.uiUrl}` : `  Temporal:        ${running.temporalAddress}`,
       running.apiKey ? `  API key:         ${running.apiKey}` : null,
+      running.apiUrl ? `  Webhook portal:  ${running.apiUrl}/portal/   (sign in with the API key)` : null,
       config.DATABASE_URL ? null : `  PostgreSQL:      ${running.databaseUrl}   (CLI commands find it by themselves)`,
       '',
       running.apiUrl && running.apiKey

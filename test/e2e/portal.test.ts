@@ -131,6 +131,8 @@ describe('webhook portal', () => {
     await row.first().getByRole('link').click();
     await page.getByRole('heading', { name: 'task.created delivery' }).waitFor();
     expect(await page.locator('#delivery-status').innerText()).toMatch(/success\s+200/);
+    const { data: delivery } = await saas.GET('/v1/deliveries/{id}', { params: { path: { id: deliveryId } } });
+    expect(await page.getByRole('link', { name: 'Open in Temporal Web UI' }).getAttribute('href')).toBe(delivery!.temporal_ui_url);
     await shot('delivery');
   });
 
@@ -211,6 +213,16 @@ describe('webhook portal', () => {
     await page.getByText('"Design homepage"').waitFor();
     await shot('event-types');
     expect(alerts).toEqual([]);
+  });
+
+  it('a read-only portal link shows the data and the API’s refusal of changes', async () => {
+    const { data } = await saas.POST('/v1/portal-sessions', { body: { read_only: true } });
+    const ro = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await ro.goto(data!.url);
+    await ro.getByRole('link', { name: XSS }).click();
+    await ro.getByRole('button', { name: 'Send test' }).click();
+    await ro.locator('#test-result').getByText(/read-only portal session/).waitFor();
+    await ro.close();
   });
 
   it('an expired portal link shows the sign-in-needed page, not data', async () => {

@@ -105,7 +105,12 @@ describe('quick start (`hookflow start` on a fresh data dir)', () => {
       const ready = await fetch(`${first.apiUrl}/readyz`);
       expect(ready.status).toBe(200);
       expect((await fetch(first.uiUrl)).status).toBe(200);
+      // The printed portal serves its page and script with no build step; the bootstrap key is an admin key.
+      const portal = /Webhook portal:\s+(\S+)/.exec(first.output())![1];
+      expect((await fetch(portal)).headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect((await fetch(`${portal}app.js`)).status).toBe(200);
       const c = api(first.apiUrl, first.key);
+      expect((await c.get('/v1/workspaces')).status).toBe(200);
       const wh = await c.post('/v1/webhooks', { url: receiver.url, events: ['task.created'] });
       expect(wh.status).toBe(201);
       const ev = await c.post('/v1/events', { type: 'task.created', data: { n: 1 } });
