@@ -196,6 +196,8 @@ process.on('disconnect', () => {
   const done = () => process.exit(0);
   (handlers.stop ? handlers.stop() : Promise.resolve()).then(done, done);
   setTimeout(done, 15_000).unref();
+  // An orphan was once seen asleep an hour later (its exit blocked in the Temporal runtime).
+  setTimeout(() => process.kill(process.pid, 'SIGKILL'), 25_000).unref();
 });
 process.on('SIGINT', () => {
   /* the parent coordinates shutdown */
