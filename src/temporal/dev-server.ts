@@ -68,12 +68,7 @@ export const DEV_DYNAMIC_CONFIG = [
   'matching.enableMigration=true',
 ];
 
-/**
- * Starts `temporal server start-dev` with SQLite persistence in `dataDir` (WAL, so commits do
- * not fsync one by one), the delivery search attributes registered, and DEV_DYNAMIC_CONFIG.
- * The child dies with us: it is killed on stop and on our exit.
- */
-export async function startDevServer(opts: {
+export interface DevServerOptions {
   cli: string;
   dataDir: string | null;
   /** gRPC port; unset: 7233 or the next free one. */
@@ -81,9 +76,34 @@ export async function startDevServer(opts: {
   /** Web UI port; unset: gRPC port + 1000 or the next free one; null: no UI. */
   uiPort?: number | null;
   log?: (line: string) => void;
-}): Promise<DevServer> {
-  const port = await choosePort(opts.port, DEFAULT_DEV_PORT, 'TEMPORAL_DEV_PORT');
-  const uiPort = opts.uiPort === null ? null : await choosePort(opts.uiPort, port + 1000, 'TEMPORAL_UI_PORT');
+}
+
+/** Tries of ports we chose ourselves, each lost to another process between check and bind. */
+const PORT_RACE_TRIES = 5;
+
+/**
+ * Starts `temporal server start-dev` with SQLite persistence in `dataDir` (WAL, so commits do
+ * not fsync one by one), the delivery search attributes registered, and DEV_DYNAMIC_CONFIG.
+ * The child dies with us: it is killed on stop and on our exit.
+ */
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  let preferred = DEFAULT_DEV_PORT;
+  for (let attempt = 1; ; attempt++) {
+    const port = await choosePort(opts.port, preferred, 'TEMPORAL_DEV_PORT');
+    const uiPort = opts.uiPort === null ? null : await choosePort(opts.uiPort, port + 1000, 'TEMPORAL_UI_PORT');
+    try {
+      return await launch(opts, port, uiPort);
+    } catch (err) {
+      // A port we chose was free when checked but taken before the child bound it (another
+      // server starting beside us): move on to the next one, as the embedded PostgreSQL does.
+      const chosen = opts.port === undefined || opts.uiPort === undefined;
+      if (!chosen || attempt >= PORT_RACE_TRIES || !/bind: address already in use/.test((err as Error).message)) throw err;
+      preferred = port + 1;
+    }
+  }
+}
+
+async function launch(opts: DevServerOptions, port: number, uiPort: number | null): Promise<DevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
   if (opts.dataDir) {
     fs.mkdirSync(opts.dataDir, { recursive: true });

@@ -92,8 +92,10 @@ describe('API fuzzing (schemathesis against /openapi.json)', () => {
       String(MAX_EXAMPLES),
       '--seed',
       String(SEED),
+      // One worker: hypothesis parsing lambdas in parallel threads trips a CPython 3.11 AST bug
+      // ("AST constructor recursion depth mismatch"), a runtime error of the fuzzer, not a finding.
       '--workers',
-      '2',
+      '1',
       '--phases',
       'examples,coverage,fuzzing',
       // A loaded CI machine may be slow to answer: a network-level failure is retried, not a finding.
