@@ -5,12 +5,13 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 /** Every delivery status, defined once (the API's enums and the database's rows use these). */
 /** `terminated`: the run was stopped from outside (`temporal workflow terminate`); recorded by the reconciler. */
-export const DELIVERY_STATUSES = ['pending', 'retrying', 'success', 'failed', 'abandoned', 'cancelled', 'terminated'] as const;
+/** `skipped`: published while its webhook was disabled; no workflow runs until recover/replay. */
+export const DELIVERY_STATUSES = ['pending', 'retrying', 'success', 'failed', 'abandoned', 'cancelled', 'terminated', 'skipped'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 /** Statuses a delivery does not leave by itself (a manual retry or replay may still rerun it). */
 export const FINAL_STATUSES: readonly DeliveryStatus[] = ['success', 'failed', 'abandoned', 'cancelled', 'terminated'];
 export const isFinal = (status: DeliveryStatus): boolean => FINAL_STATUSES.includes(status);
-export type AttemptTrigger = 'scheduled' | 'manual' | 'test' | 'replay';
+export type AttemptTrigger = 'scheduled' | 'manual' | 'test' | 'replay' | 'recover';
 
 /** Input of `deliveryWorkflow`: ids only, never bodies or secrets. */
 export interface DeliveryInput {

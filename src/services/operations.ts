@@ -85,7 +85,7 @@ async function inProgress(deps: DispatchDeps, d: deliveries.DeliveryRow): Promis
 }
 
 /** Starts a new run of a finished delivery; the receiver sees the same delivery id. */
-async function rerun(deps: DispatchDeps, d: deliveries.DeliveryRow, webhook: WebhookSummary, trigger: 'manual' | 'replay'): Promise<void> {
+async function rerun(deps: DispatchDeps, d: deliveries.DeliveryRow, webhook: WebhookSummary, trigger: 'manual' | 'replay' | 'recover'): Promise<void> {
   await deliveries.updateDelivery(deps.db, d.id, { status: 'pending', completed_at: null, next_attempt_at: null });
   await startDelivery(deps, { delivery: d, webhook, trigger, firstAttemptNo: d.attempts + 1, rerun: true, status: 'pending' });
 }
@@ -116,13 +116,14 @@ export async function replayDeliveries(
   deps: DispatchDeps,
   db: Db,
   webhook: WebhookRow,
-  opts: { since: Date; until: Date; statuses: deliveries.DeliveryRow['status'][] },
+  opts: { since: Date; until: Date; statuses: deliveries.DeliveryRow['status'][]; trigger?: 'replay' | 'recover' },
 ): Promise<number> {
   const rows = await deliveries.listReplayable(db, webhook.workspace_id, webhook.id, opts);
   let queued = 0;
   for (const d of rows) {
-    if (await inProgress(deps, d)) continue;
-    await rerun(deps, d, webhook, 'replay');
+    // A skipped delivery never had a workflow: nothing can be in progress.
+    if (d.status !== 'skipped' && (await inProgress(deps, d))) continue;
+    await rerun(deps, d, webhook, opts.trigger ?? 'replay');
     queued++;
   }
   return queued;

@@ -5,6 +5,7 @@ import * as deliveriesRepo from '../../db/repositories/deliveries';
 import * as repo from '../../db/repositories/events';
 import { newId } from '../../domain/ids';
 import { EVENT_TYPE_RE, matchesSubscription } from '../../domain/subscription';
+import { matchesFilter } from '../../domain/content-filter';
 import { deliveryWorkflowId } from '../../../workflows/definitions';
 import type { ApiDeps } from '../deps';
 import { invalid, notFound, ProblemError, zodProblem } from '../errors';
@@ -69,7 +70,8 @@ function backlogFull(deps: ApiDeps): ProblemError {
 }
 
 /**
- * Stores the event and one delivery per subscribed active webhook in one statement (one
+ * Stores the event and one delivery per subscribed webhook whose filter matches (a
+ * disabled one's `skipped`) in one statement (one
  * transaction) and answers 202: the dispatcher starts their workflows after the commit, so the
  * producer never waits on Temporal. If the process dies before they are started, the
  * reconciler starts them. Past the dispatch backlog, nothing is stored and the answer is 503.
@@ -92,8 +94,10 @@ export async function createEvent(deps: ApiDeps, { body, workspaceId, req }: Inp
   const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
   const eventId = newId('evt');
+  // Subscription and content filter decide who gets the event; a disabled webhook gets a
+  // `skipped` row (no workflow) that recover/replay can send once it is enabled again.
   const specs = ctx.webhooks
-    .filter((w) => matchesSubscription(w.events, body.type))
+    .filter((w) => matchesSubscription(w.events, body.type) && matchesFilter(w.filter, body.data))
     .map((w) => ({
       delivery: {
         id: newId('dlv'),
@@ -102,13 +106,15 @@ export async function createEvent(deps: ApiDeps, { body, workspaceId, req }: Inp
         webhook_id: w.id,
         event_type: body.type,
         workflow_id: deliveryWorkflowId(eventId, w.id),
+        status: w.status === 'active' ? ('pending' as const) : ('skipped' as const),
       },
       webhook: w,
       fairnessWeight: ctx.fairnessWeight,
     }));
   // Refused before anything is stored, so a retry cannot duplicate the event; an event already
   // stored under this key is answered as usual (its deliveries are queued already).
-  const full = !deps.dispatcher.hasRoom(specs.length);
+  const toStart = specs.filter((s) => s.delivery.status === 'pending');
+  const full = !deps.dispatcher.hasRoom(toStart.length);
   const event = full
     ? undefined
     : await repo.insertEventWithDeliveries(
@@ -134,10 +140,10 @@ export async function createEvent(deps: ApiDeps, { body, workspaceId, req }: Inp
   }
   deps.metrics?.eventsPublished.inc();
   // Started after the answer; a failure is logged there and left to the reconciler.
-  void deps.dispatcher.enqueue(event.id, specs);
+  void deps.dispatcher.enqueue(event.id, toStart);
   // 202 Accepted: the deliveries as created, in the same statement as the event (their progress
   // is at GET /v1/deliveries/:id).
-  const created = specs.map(({ delivery: d }) => ({ ...d, created_at: event.created_at, status: 'pending' as const, last_response_code: null, last_response_time_ms: null }));
+  const created = specs.map(({ delivery: d }) => ({ ...d, created_at: event.created_at, last_response_code: null, last_response_time_ms: null }));
   res.status(202).location(`/v1/events/${event.id}`).json(toEventOut(event, created));
 }
 

@@ -93,7 +93,7 @@ export async function listReplayable(
     .limit(10_000);
 }
 
-/** What starting an event's workflows needs: its non-test deliveries, their webhook's name and url, the workspace's weight. */
+/** What starting an event's workflows needs: its non-test, non-skipped deliveries, their webhook's name and url, the workspace's weight. */
 export async function listStartsOfEvent(
   db: Db,
   eventId: string,
@@ -103,6 +103,7 @@ export async function listStartsOfEvent(
     .join('workspaces as ws', 'ws.id', 'd.workspace_id')
     .where('d.event_id', eventId)
     .where('d.is_test', false)
+    .whereNot('d.status', 'skipped')
     .select('d.id', 'd.event_id', 'd.webhook_id', 'd.workspace_id', 'd.event_type', 'd.workflow_id', 'w.name', 'w.url', 'w.profile', 'w.max_attempts', 'ws.fairness_weight');
   return rows.map(({ name, url, profile, max_attempts, fairness_weight, ...delivery }) => ({ delivery, webhook: { name, url, profile, max_attempts }, fairnessWeight: fairness_weight }));
 }

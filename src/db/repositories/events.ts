@@ -1,3 +1,4 @@
+import type { ContentFilter } from '../../domain/content-filter';
 import type { Db } from '../knex';
 
 export interface EventRow {
@@ -55,16 +56,19 @@ export interface PublishContext {
   fairnessWeight: number;
   /** The catalog entry of this type, if any. */
   eventType: { name: string; schema: Record<string, unknown> | null } | null;
-  /** Active webhooks; the caller filters them by subscription pattern. */
-  webhooks: { id: string; events: string[]; name: string; url: string; profile: string; max_attempts: number }[];
+  /**
+   * Active webhooks, and disabled ones (their matching events are recorded as `skipped`); the
+   * caller filters them by subscription pattern and content filter.
+   */
+  webhooks: { id: string; events: string[]; name: string; url: string; profile: string; max_attempts: number; status: 'active' | 'disabled'; filter: ContentFilter | null }[];
 }
 
 export async function loadPublishContext(db: Db, workspaceId: string, type: string): Promise<PublishContext | undefined> {
   const result = await db.raw(
     `SELECT w.enforce_event_catalog, w.fairness_weight, et.name AS et_name, et.schema AS et_schema,
-            COALESCE((SELECT json_agg(json_build_object('id', h.id, 'events', h.events, 'name', h.name, 'url', h.url, 'profile', h.profile, 'max_attempts', h.max_attempts) ORDER BY h.id)
+            COALESCE((SELECT json_agg(json_build_object('id', h.id, 'events', h.events, 'name', h.name, 'url', h.url, 'profile', h.profile, 'max_attempts', h.max_attempts, 'status', h.status, 'filter', h.filter) ORDER BY h.id)
                         FROM webhooks h
-                       WHERE h.workspace_id = w.id AND h.status = 'active' AND NOT h.is_system AND h.deleted_at IS NULL), '[]') AS webhooks
+                       WHERE h.workspace_id = w.id AND h.status IN ('active', 'disabled') AND NOT h.is_system AND h.deleted_at IS NULL), '[]') AS webhooks
        FROM workspaces w
        LEFT JOIN event_types et ON et.workspace_id = w.id AND et.name = ?
       WHERE w.id = ?`,
@@ -80,7 +84,8 @@ export async function loadPublishContext(db: Db, workspaceId: string, type: stri
   };
 }
 
-export type NewDelivery = { id: string; webhook_id: string; workflow_id: string };
+/** `skipped`: the webhook is disabled; the row waits for recover/replay and starts no workflow. */
+export type NewDelivery = { id: string; webhook_id: string; workflow_id: string; status: 'pending' | 'skipped' };
 
 /**
  * The event and its deliveries in one statement (atomic, one round trip). Undefined when the
@@ -98,9 +103,9 @@ export async function insertEventWithDeliveries(
        ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
        RETURNING *
      ), d AS (
-       INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, is_test, workflow_id)
-       SELECT x.id, e.workspace_id, e.id, x.webhook_id, e.type, false, x.workflow_id
-         FROM e, json_to_recordset(?) AS x(id text, webhook_id text, workflow_id text)
+       INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, is_test, workflow_id, status)
+       SELECT x.id, e.workspace_id, e.id, x.webhook_id, e.type, false, x.workflow_id, x.status
+         FROM e, json_to_recordset(?) AS x(id text, webhook_id text, workflow_id text, status text)
        RETURNING id
      )
      SELECT * FROM e`,

@@ -1,3 +1,4 @@
+import type { ContentFilter } from '../../domain/content-filter';
 import type { Db } from '../knex';
 import type { RetryPolicy } from '../../domain/retry-policy';
 import { newId } from '../../domain/ids';
@@ -32,12 +33,16 @@ export interface WebhookRow {
   updated_at: Date;
   deleted_at: Date | null;
   is_system: boolean;
+  /** Content filter on the event's data (src/domain/content-filter.ts); null passes everything. */
+  filter: ContentFilter | null;
+  /** At most this many sends per second to the endpoint (src/delivery/throttle.ts); null: unlimited. */
+  rate_limit_per_s: number | null;
 }
 
 export type WebhookInsert = Omit<
   WebhookRow,
-  'created_at' | 'updated_at' | 'deleted_at' | 'consecutive_failures' | 'failing_since' | 'failing_notified' | 'is_system'
-> & { is_system?: boolean };
+  'created_at' | 'updated_at' | 'deleted_at' | 'consecutive_failures' | 'failing_since' | 'failing_notified' | 'is_system' | 'filter' | 'rate_limit_per_s'
+> & Partial<Pick<WebhookRow, 'is_system' | 'filter' | 'rate_limit_per_s'>>;
 
 /** The user's webhooks: not deleted, not the hidden system webhook for notifications. */
 const live = (db: Db, workspaceId: string) => db('webhooks').where({ workspace_id: workspaceId, is_system: false }).whereNull('deleted_at');
@@ -73,6 +78,7 @@ const jsonCols = (row: Partial<WebhookRow>) => ({
   ...row,
   ...(row.custom_headers ? { custom_headers: JSON.stringify(row.custom_headers) } : {}),
   ...(row.retry_policy ? { retry_policy: JSON.stringify(row.retry_policy) } : {}),
+  ...(row.filter ? { filter: JSON.stringify(row.filter) } : {}),
 });
 
 export async function insertWebhook(db: Db, row: WebhookInsert): Promise<WebhookRow> {

@@ -9,7 +9,7 @@ import type { ApiDeps } from '../../deps';
 import { invalid, notFound, ProblemError } from '../../errors';
 import { route, type Input } from '../../route';
 import { assertCapacity, loadWebhook, validateSecret } from './crud';
-import { IdParams, ReplayIn, RotateIn, SecretOut, TestResultOut, toWebhookOut, WebhookOut } from './schemas';
+import { IdParams, QueuedOut, RecoverIn, ReplayIn, RotateIn, SecretOut, TestResultOut, toWebhookOut, WebhookOut } from './schemas';
 
 type ById = Input<{ params: typeof IdParams }>;
 
@@ -54,6 +54,20 @@ export async function replayWebhookDeliveries(deps: ApiDeps, input: Input<{ para
   res.status(202).json({ queued });
 }
 
+/**
+ * Sends the deliveries recorded as `skipped` (events published while the webhook was disabled)
+ * since a time, once it is enabled again. They stay recoverable until the retention purge.
+ */
+export async function recoverWebhookDeliveries(deps: ApiDeps, input: Input<{ params: typeof IdParams; body: typeof RecoverIn }>, res: Response) {
+  const webhook = await loadWebhook(deps, input);
+  const { body } = input;
+  const until = body.until ?? new Date();
+  if (until.getTime() <= body.since.getTime()) throw invalid('until must be after since', [{ path: 'body.until', message: 'must be after since' }]);
+  if (webhook.status !== 'active') throw new ProblemError(409, 'Conflict', `webhook is ${webhook.status}; enable it before recovering`);
+  const queued = await replayDeliveries(deps.dispatch, deps.db, webhook, { since: body.since, until, statuses: ['skipped'], trigger: 'recover' });
+  res.status(202).json({ queued });
+}
+
 export async function getWebhookSecret(deps: ApiDeps, input: ById, res: Response) {
   const webhook = await loadWebhook(deps, input);
   const active = webhook.previous_secret_expires_at && webhook.previous_secret_expires_at.getTime() > Date.now();
@@ -87,7 +101,8 @@ export function router(deps: ApiDeps): Router {
   route(r, deps, { operationId: 'sendWebhookTest', method: 'post', path: '/webhooks/:id/test', summary: 'Send a webhook.test event now and return the outcome', tag, scope: write, params, responses: { 200: TestResultOut } }, sendWebhookTest);
   route(r, deps, { operationId: 'enableWebhook', method: 'post', path: '/webhooks/:id/enable', summary: 'Enable (resets the failure streak)', tag, scope: write, params, responses: { 200: WebhookOut } }, enableWebhook);
   route(r, deps, { operationId: 'disableWebhook', method: 'post', path: '/webhooks/:id/disable', summary: 'Disable', tag, scope: write, params, responses: { 200: WebhookOut } }, disableWebhook);
-  route(r, deps, { operationId: 'replayWebhookDeliveries', method: 'post', path: '/webhooks/:id/replay', summary: 'Resend failed/abandoned deliveries of a time range (≤ 14 days)', tag, scope: 'deliveries:write', params, body: ReplayIn, responses: { 202: z.object({ queued: z.number().int() }) } }, replayWebhookDeliveries);
+  route(r, deps, { operationId: 'replayWebhookDeliveries', method: 'post', path: '/webhooks/:id/replay', summary: 'Resend failed/abandoned (or skipped) deliveries of a time range (≤ 14 days)', tag, scope: 'deliveries:write', params, body: ReplayIn, responses: { 202: QueuedOut } }, replayWebhookDeliveries);
+  route(r, deps, { operationId: 'recoverWebhookDeliveries', method: 'post', path: '/webhooks/:id/recover', summary: 'Send the events skipped while the webhook was disabled (since a time; kept for the retention period)', tag, scope: 'deliveries:write', params, body: RecoverIn, responses: { 202: QueuedOut } }, recoverWebhookDeliveries);
   route(r, deps, { operationId: 'getWebhookSecret', method: 'get', path: '/webhooks/:id/secret', summary: 'The signing secret', tag, scope: write, params, responses: { 200: SecretOut } }, getWebhookSecret);
   route(r, deps, { operationId: 'rotateWebhookSecret', method: 'post', path: '/webhooks/:id/rotate-secret', summary: 'Rotate the secret; the previous one stays valid for the overlap', tag, scope: write, params, body: RotateIn, responses: { 200: z.object({ secret: z.string(), previous_secret_expires_at: z.string().nullable() }) } }, rotateWebhookSecret);
   return r;

@@ -79,6 +79,8 @@ export async function createWebhook(deps: ApiDeps, { body, workspaceId }: Input<
     retry_policy: policy,
     max_attempts: body.max_attempts ?? (body.retry_policy?.schedule ? policy.schedule.length + 1 : profile.maxAttempts),
     timeout_ms: body.timeout_ms ?? 30000,
+    filter: body.filter ?? null,
+    rate_limit_per_s: body.rate_limit_per_s ?? null,
   });
   const sendTest = body.send_test_on_create ?? profile.sendTestOnCreate;
   let testDeliveryId: string | undefined;

@@ -3,6 +3,7 @@ import { parseDuration, formatDuration } from '../../../domain/duration';
 import { PROFILE_NAMES } from '../../../domain/profiles';
 import { MAX_ATTEMPTS, MAX_DELAY_MS } from '../../../domain/retry-policy';
 import { PATTERN_RE } from '../../../domain/subscription';
+import { validateFilter } from '../../../domain/content-filter';
 import type { WebhookRow } from '../../../db/repositories/webhooks';
 import { DELIVERY_STATUSES } from '../delivery-schemas';
 
@@ -46,6 +47,14 @@ const customHeaders = z
     }
   });
 
+/** A content filter, checked by the same rules that evaluate it; issues are reported at their paths. */
+const contentFilter = z
+  .record(z.string(), z.unknown())
+  .superRefine((f, ctx) => {
+    for (const issue of validateFilter(f)) ctx.addIssue({ code: 'custom', path: issue.path ? [issue.path] : [], message: issue.message });
+  })
+  .describe('only events whose data matches: {"path.to.field": value | {"$eq"|"$in"|"$exists"|"$gt"|"$gte"|"$lt"|"$lte": …}}, all must hold');
+
 export const WebhookIn = z
   .object({
     url: z.string().min(1).max(2048),
@@ -61,6 +70,8 @@ export const WebhookIn = z
     timeout_ms: z.number().int().min(1000).max(60000).optional(),
     status: z.enum(['active', 'inactive']).optional(),
     send_test_on_create: z.boolean().optional(),
+    filter: contentFilter.nullable().optional(),
+    rate_limit_per_s: z.number().int().min(1).max(1000).nullable().optional().describe('at most this many requests per second to the endpoint; null: unlimited'),
   })
   .strict();
 export type WebhookIn = z.output<typeof WebhookIn>;
@@ -94,6 +105,8 @@ export const WebhookOut = z.object({
   failing_since: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
+  filter: z.record(z.string(), z.unknown()).nullable(),
+  rate_limit_per_s: z.number().nullable(),
   secret: z.string().optional().describe('only in the response that created the webhook'),
 });
 export type WebhookOut = z.infer<typeof WebhookOut>;
@@ -126,6 +139,8 @@ export function toWebhookOut(w: WebhookRow, secret?: string): WebhookOut {
     failing_since: w.failing_since ? w.failing_since.toISOString() : null,
     created_at: w.created_at.toISOString(),
     updated_at: w.updated_at.toISOString(),
+    filter: w.filter,
+    rate_limit_per_s: w.rate_limit_per_s,
     ...(secret ? { secret } : {}),
   };
 }
@@ -145,9 +160,18 @@ export const ReplayIn = z
   .object({
     since: timestamp,
     until: timestamp.optional(),
-    statuses: z.array(z.enum(['failed', 'abandoned', 'cancelled', 'terminated'])).min(1).default(['failed', 'abandoned']),
+    statuses: z.array(z.enum(['failed', 'abandoned', 'cancelled', 'terminated', 'skipped'])).min(1).default(['failed', 'abandoned']),
   })
   .strict();
+
+export const RecoverIn = z
+  .object({
+    since: timestamp.describe('events published from this time on'),
+    until: timestamp.optional().describe('up to this time (default: now)'),
+  })
+  .strict();
+
+export const QueuedOut = z.object({ queued: z.number().int() });
 
 export const RotateIn = z.object({ secret: z.string().min(16).max(256).optional() }).strict();
 
