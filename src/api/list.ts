@@ -38,3 +38,13 @@ export function page<T>(rows: T[], limit: number, key: (row: T) => string = (row
   const items = rows.slice(0, limit);
   return { items, next_cursor: rows.length > limit ? encodeCursor(key(items[items.length - 1])) : null };
 }
+
+// Dates PostgreSQL's timestamptz can hold (it stops at 4713 BC; JavaScript goes further).
+export const timestamp = z.coerce.date().min(new Date('0001-01-01T00:00:00Z')).max(new Date('9999-12-31T23:59:59Z'));
+
+/** A query parameter that may repeat (`a=x&a=y`) or list values with commas (`a=x,y`), or both. */
+export const repeatable = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).filter((s) => s !== ''))
+    .pipe(z.array(item).min(1).max(20));

@@ -7,7 +7,8 @@ import * as ops from '../../services/operations';
 import { workflowUiUrl } from '../../temporal/links';
 import { notFound, ProblemError } from '../errors';
 import { route, type Input } from '../route';
-import { DeliveryOut, toDeliveryOut } from './delivery-schemas';
+import { listOf, page } from '../list';
+import { DeliveryListQuery, DeliveryOut, DeliverySearchItem, toDeliveryOut, toDeliverySearch, toDeliverySearchItem } from './delivery-schemas';
 
 const IdParams = z.object({ id: z.string().regex(/^dlv_[0-9a-z]{26}$/, 'not a delivery id') });
 type ById = Input<{ params: typeof IdParams }>;
@@ -25,6 +26,15 @@ export async function getDelivery(deps: ApiDeps, { params, workspaceId }: ById, 
   const runId = await ops.latestRunId(deps.client, delivery.workflow_id);
   const link = workflowUiUrl(deps.temporalUiUrl, deps.config.TEMPORAL_NAMESPACE, delivery.workflow_id, runId);
   res.json(toDeliveryOut(delivery, attempts, { run_id: runId, temporal_ui_url: link }));
+}
+
+const WorkspaceDeliveryQuery = DeliveryListQuery.extend({ webhook_id: z.string().regex(/^wh_[0-9a-z]{26}$/, 'not a webhook id').optional() });
+
+/** Every delivery of the workspace, newest first, filtered (e.g. failures and tests together). */
+export async function listDeliveries(deps: ApiDeps, { query, workspaceId }: Input<{ query: typeof WorkspaceDeliveryQuery }>, res: Response) {
+  const rows = await repo.searchDeliveries(deps.db, workspaceId, { ...toDeliverySearch(query), webhookId: query.webhook_id, limit: query.limit + 1 });
+  const { items, next_cursor } = page(rows, query.limit);
+  res.json({ data: items.map(toDeliverySearchItem), next_cursor });
 }
 
 /** Retry now: signals a waiting delivery, or starts a new run of a finished one. */
@@ -47,6 +57,7 @@ export function router(deps: ApiDeps): Router {
   const r = Router();
   const tag = 'Deliveries';
   const action = z.object({ id: z.string(), action: z.enum(['signalled', 'restarted', 'cancelling']) });
+  route(r, deps, { operationId: 'listDeliveries', method: 'get', path: '/deliveries', summary: 'Every delivery of the workspace, newest first: by status (several), test or not, event type, event, webhook, time', tag, scope: 'deliveries:read', query: WorkspaceDeliveryQuery, responses: { 200: listOf(DeliverySearchItem) } }, listDeliveries);
   route(r, deps, { operationId: 'getDelivery', method: 'get', path: '/deliveries/:id', summary: 'A delivery with every attempt', tag, scope: 'deliveries:read', params: IdParams, responses: { 200: DeliveryOut } }, getDelivery);
   route(r, deps, { operationId: 'retryDelivery', method: 'post', path: '/deliveries/:id/retry', summary: 'Attempt now (signal retry-now), or resend a finished delivery', tag, scope: 'deliveries:write', params: IdParams, responses: { 202: action } }, retryDelivery);
   route(r, deps, { operationId: 'cancelDelivery', method: 'post', path: '/deliveries/:id/cancel', summary: 'Cancel a waiting delivery (native workflow cancellation)', tag, scope: 'deliveries:write', params: IdParams, responses: { 202: action } }, cancelDelivery);

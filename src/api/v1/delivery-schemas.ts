@@ -1,11 +1,31 @@
 import { z } from 'zod';
-import type { AttemptRow, DeliveryRow } from '../../db/repositories/deliveries';
-import { ListQuery } from '../list';
+import type { AttemptRow, DeliveryRow, DeliverySearch } from '../../db/repositories/deliveries';
+import { ListQuery, repeatable, timestamp } from '../list';
+import { PATTERN_RE } from '../../domain/subscription';
 import { DELIVERY_STATUSES } from '../../../workflows/definitions';
 
 export { DELIVERY_STATUSES };
 
-export const DeliveryListQuery = ListQuery.extend({ status: z.enum(DELIVERY_STATUSES).optional() });
+/** Filters of the delivery lists (one webhook's, or the workspace's). */
+export const DeliveryListQuery = ListQuery.extend({
+  status: repeatable(z.enum(DELIVERY_STATUSES)).optional().describe('one or more: status=failed&status=retrying, or status=failed,retrying'),
+  is_test: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('only test sends (true) or only real events (false)'),
+  event_type: z.string().max(200).regex(PATTERN_RE, 'an event type, a prefix like task.*, or *').optional().describe('exact (task.created) or prefix (task.*)'),
+  event_id: z.string().regex(/^evt_[0-9a-z]{26}$/, 'not an event id').optional(),
+  since: timestamp.optional().describe('created at or after'),
+  until: timestamp.optional().describe('created before'),
+});
+
+/** DeliveryListQuery's parsed filters as the repository takes them. */
+export const toDeliverySearch = (q: z.output<typeof DeliveryListQuery>): Omit<DeliverySearch, 'limit' | 'webhookId'> => ({
+  statuses: q.status,
+  isTest: q.is_test,
+  eventType: q.event_type,
+  eventId: q.event_id,
+  since: q.since,
+  until: q.until,
+  before: q.cursor,
+});
 
 /** The deliveries log item, as seed 002 shows it. */
 export const DeliveryListItem = z.object({
@@ -15,6 +35,22 @@ export const DeliveryListItem = z.object({
   status: z.enum(DELIVERY_STATUSES),
   response_code: z.number().nullable(),
   response_time_ms: z.number().nullable(),
+});
+
+/** An item of the delivery lists: seed 002's log item with the ids to follow it up. */
+export const DeliverySearchItem = DeliveryListItem.extend({
+  event_id: z.string(),
+  webhook_id: z.string(),
+  is_test: z.boolean(),
+  attempts: z.number(),
+});
+
+export const toDeliverySearchItem = (d: DeliveryRow): z.infer<typeof DeliverySearchItem> => ({
+  ...toDeliveryListItem(d),
+  event_id: d.event_id,
+  webhook_id: d.webhook_id,
+  is_test: d.is_test,
+  attempts: d.attempts,
 });
 
 export const AttemptOut = z.object({

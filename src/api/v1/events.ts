@@ -4,13 +4,15 @@ import { z } from 'zod';
 import * as deliveriesRepo from '../../db/repositories/deliveries';
 import * as repo from '../../db/repositories/events';
 import { newId } from '../../domain/ids';
-import { EVENT_TYPE_RE, matchesSubscription } from '../../domain/subscription';
+import { EVENT_TYPE_RE, matchesSubscription, PATTERN_RE } from '../../domain/subscription';
 import { matchesFilter } from '../../domain/content-filter';
 import { deliveryWorkflowId } from '../../../workflows/definitions';
 import type { ApiDeps } from '../deps';
 import { invalid, notFound, ProblemError, zodProblem } from '../errors';
 import { validateData } from '../json-schema';
 import { route, type Input } from '../route';
+import { ListQuery, listOf, page, timestamp } from '../list';
+import { DELIVERY_STATUSES } from '../../../workflows/definitions';
 import { toDeliveryListItem, DeliveryListItem } from './delivery-schemas';
 
 export const EventIn = z
@@ -147,6 +149,38 @@ export async function createEvent(deps: ApiDeps, { body, workspaceId, req }: Inp
   res.status(202).location(`/v1/events/${event.id}`).json(toEventOut(event, created));
 }
 
+export const EventListQuery = ListQuery.extend({
+  type: z.string().max(200).regex(PATTERN_RE, 'an event type, a prefix like task.*, or *').optional().describe('exact (task.created) or prefix (task.*)'),
+  since: timestamp.optional().describe('published at or after'),
+  until: timestamp.optional().describe('published before'),
+  idempotency_key: z.string().min(1).max(255).optional().describe("the producer's Idempotency-Key (kept 24 h)"),
+});
+
+export const EventListItem = z.object({
+  id: z.string(),
+  type: z.string(),
+  created_at: z.string(),
+  idempotency_key: z.string().nullable(),
+  delivery_counts: z.partialRecord(z.enum(DELIVERY_STATUSES), z.number().int()).describe('deliveries by status, e.g. {"success": 2, "retrying": 1}'),
+});
+
+/** The workspace's events, newest first, each with its deliveries counted by status. */
+export async function listEvents(deps: ApiDeps, { query, workspaceId }: Input<{ query: typeof EventListQuery }>, res: Response) {
+  const rows = await repo.searchEvents(deps.db, workspaceId, {
+    type: query.type,
+    since: query.since,
+    until: query.until,
+    idempotencyKey: query.idempotency_key,
+    limit: query.limit + 1,
+    before: query.cursor,
+  });
+  const { items, next_cursor } = page(rows, query.limit);
+  res.json({
+    data: items.map((e) => ({ id: e.id, type: e.type, created_at: e.created_at.toISOString(), idempotency_key: e.idempotency_key, delivery_counts: e.delivery_counts })),
+    next_cursor,
+  });
+}
+
 export async function getEvent(deps: ApiDeps, { params, workspaceId }: Input<{ params: typeof IdParams }>, res: Response) {
   const e = await repo.getEvent(deps.db, workspaceId, params.id);
   if (!e) throw notFound('event', params.id);
@@ -157,6 +191,7 @@ export function router(deps: ApiDeps): Router {
   const r = Router();
   const tag = 'Events';
   route(r, deps, { operationId: 'createEvent', method: 'post', path: '/events', summary: 'Publish an event to every subscribed webhook', tag, scope: 'events:write', body: EventIn, headers: [{ name: 'Idempotency-Key', description: 'the same key returns the same event and starts nothing new' }], responses: { 202: EventOut } }, createEvent);
+  route(r, deps, { operationId: 'listEvents', method: 'get', path: '/events', summary: 'Events, newest first, by type, time range or Idempotency-Key, with delivery counts by status', tag, scope: 'deliveries:read', query: EventListQuery, responses: { 200: listOf(EventListItem) } }, listEvents);
   route(r, deps, { operationId: 'getEvent', method: 'get', path: '/events/:id', summary: 'An event and its deliveries', tag, scope: 'deliveries:read', params: IdParams, responses: { 200: EventOut } }, getEvent);
   return r;
 }

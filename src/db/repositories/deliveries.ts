@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Db } from '../knex';
 import type { EventRow } from './events';
 import type { WebhookRow } from './webhooks';
@@ -65,15 +66,45 @@ export async function getDeliveryWithAttempts(db: Db, workspaceId: string, id: s
   );
 }
 
-export async function listDeliveriesOfWebhook(
-  db: Db,
-  workspaceId: string,
-  webhookId: string,
-  opts: { status?: DeliveryStatus; limit: number; before?: string },
-): Promise<DeliveryRow[]> {
-  const q = db<DeliveryRow>('deliveries').where({ workspace_id: workspaceId, webhook_id: webhookId }).orderBy('id', 'desc').limit(opts.limit);
-  if (opts.status) q.where({ status: opts.status });
-  if (opts.before) q.where('id', '<', opts.before);
+/**
+ * An event-type pattern as a condition: exact (`task.created`), prefix (`task.*`) or `*` (any).
+ * The prefix is compared with substr, so `_` and `%` in type names mean themselves.
+ */
+export function whereTypeMatches(q: Knex.QueryBuilder, column: string, pattern: string | undefined): void {
+  if (!pattern || pattern === '*') return;
+  if (pattern.endsWith('.*')) {
+    const prefix = pattern.slice(0, -1);
+    q.whereRaw('substr(??, 1, ?) = ?', [column, prefix.length, prefix]);
+  } else q.where(column, pattern);
+}
+
+export interface DeliverySearch {
+  webhookId?: string;
+  statuses?: DeliveryStatus[];
+  isTest?: boolean;
+  /** Exact type, `prefix.*` or `*`. */
+  eventType?: string;
+  eventId?: string;
+  /** Created in [since, until). */
+  since?: Date;
+  until?: Date;
+  limit: number;
+  /** The id of the last item of the previous page: ids are time-ordered and unique, so a page
+   *  boundary stays put while new deliveries are inserted (they sort before it). */
+  before?: string;
+}
+
+/** The workspace's deliveries (or one webhook's), newest first, filtered. */
+export async function searchDeliveries(db: Db, workspaceId: string, s: DeliverySearch): Promise<DeliveryRow[]> {
+  const q = db<DeliveryRow>('deliveries').where({ workspace_id: workspaceId }).orderBy('id', 'desc').limit(s.limit);
+  if (s.webhookId) q.where({ webhook_id: s.webhookId });
+  if (s.statuses?.length) q.whereIn('status', s.statuses);
+  if (s.isTest !== undefined) q.where({ is_test: s.isTest });
+  whereTypeMatches(q, 'event_type', s.eventType);
+  if (s.eventId) q.where({ event_id: s.eventId });
+  if (s.since) q.where('created_at', '>=', s.since);
+  if (s.until) q.where('created_at', '<', s.until);
+  if (s.before) q.where('id', '<', s.before);
   return q;
 }
 

@@ -1,5 +1,6 @@
 import type { ContentFilter } from '../../domain/content-filter';
 import type { Db } from '../knex';
+import { whereTypeMatches } from './deliveries';
 
 export interface EventRow {
   id: string;
@@ -113,4 +114,38 @@ export async function insertEventWithDeliveries(
   );
   // The deliveries' INSERT runs whether or not the final SELECT reads it (data-modifying CTE).
   return result.rows[0] as EventRow | undefined;
+}
+
+export interface EventSearch {
+  /** Exact type, `prefix.*` or `*`. */
+  type?: string;
+  since?: Date;
+  until?: Date;
+  idempotencyKey?: string;
+  limit: number;
+  before?: string;
+}
+
+export type EventListRow = Pick<EventRow, 'id' | 'type' | 'created_at' | 'idempotency_key'> & { delivery_counts: Record<string, number> };
+
+/** The workspace's events, newest first, with their deliveries counted by status (test sends left out). */
+export async function searchEvents(db: Db, workspaceId: string, s: EventSearch): Promise<EventListRow[]> {
+  const q = db('events as e')
+    .where('e.workspace_id', workspaceId)
+    .whereNotExists(db('deliveries as t').whereRaw('t.event_id = e.id').where('t.is_test', true))
+    .orderBy('e.id', 'desc')
+    .limit(s.limit)
+    .select(
+      'e.id',
+      'e.type',
+      'e.created_at',
+      'e.idempotency_key',
+      db.raw(`COALESCE((SELECT json_object_agg(c.status, c.n) FROM (SELECT d.status, count(*)::int AS n FROM deliveries d WHERE d.event_id = e.id GROUP BY d.status) c), '{}') AS delivery_counts`),
+    );
+  whereTypeMatches(q, 'e.type', s.type);
+  if (s.since) q.where('e.created_at', '>=', s.since);
+  if (s.until) q.where('e.created_at', '<', s.until);
+  if (s.idempotencyKey) q.where('e.idempotency_key', s.idempotencyKey);
+  if (s.before) q.where('e.id', '<', s.before);
+  return q;
 }

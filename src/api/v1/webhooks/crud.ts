@@ -11,7 +11,7 @@ import type { ApiDeps } from '../../deps';
 import { notFound, invalid, ProblemError } from '../../errors';
 import { ListQuery, listOf, page } from '../../list';
 import { route, type Input } from '../../route';
-import { toDeliveryListItem, DeliveryListItem, DeliveryListQuery } from '../delivery-schemas';
+import { DeliveryListQuery, DeliverySearchItem, toDeliverySearch, toDeliverySearchItem } from '../delivery-schemas';
 import { IdParams, toWebhookOut, WebhookIn, WebhookOut, WebhookPatch } from './schemas';
 import { getWorkspace } from '../../../db/repositories/workspaces';
 import { effectiveLimit } from '../workspaces';
@@ -94,10 +94,13 @@ export async function createWebhook(deps: ApiDeps, { body, workspaceId }: Input<
     .json({ ...toWebhookOut(row, secret), ...(testDeliveryId ? { test_delivery_id: testDeliveryId } : {}) });
 }
 
+/** The webhook list also says how many are active of how many the workspace may have ("3 of 25"). */
+const WebhookList = listOf(WebhookOut).extend({ active_count: z.number().int(), active_limit: z.number().int() });
+
 export async function listWebhooks(deps: ApiDeps, { query, workspaceId }: Input<{ query: typeof ListQuery }>, res: Response) {
-  const rows = await repo.listWebhooks(deps.db, workspaceId, query.limit + 1, query.cursor);
+  const [rows, active] = await Promise.all([repo.listWebhooks(deps.db, workspaceId, query.limit + 1, query.cursor), repo.countActiveWebhooks(deps.db, workspaceId)]);
   const { items, next_cursor } = page(rows, query.limit);
-  res.json({ data: items.map((w) => toWebhookOut(w)), next_cursor });
+  res.json({ data: items.map((w) => toWebhookOut(w)), next_cursor, active_count: active, active_limit: deps.config.HOOKFLOW_MAX_WEBHOOKS });
 }
 
 export async function getWebhook(deps: ApiDeps, input: Input<{ params: typeof IdParams }>, res: Response) {
@@ -126,23 +129,19 @@ export async function deleteWebhook(deps: ApiDeps, { params, workspaceId }: Inpu
 export async function listWebhookDeliveries(deps: ApiDeps, input: Input<{ params: typeof IdParams; query: typeof DeliveryListQuery }>, res: Response) {
   const webhook = await loadWebhook(deps, input);
   const { query } = input;
-  const rows = await deliveriesRepo.listDeliveriesOfWebhook(deps.db, webhook.workspace_id, webhook.id, {
-    status: query.status,
-    limit: query.limit + 1,
-    before: query.cursor,
-  });
+  const rows = await deliveriesRepo.searchDeliveries(deps.db, webhook.workspace_id, { ...toDeliverySearch(query), webhookId: webhook.id, limit: query.limit + 1 });
   const { items, next_cursor } = page(rows, query.limit);
-  res.json({ data: items.map(toDeliveryListItem), next_cursor });
+  res.json({ data: items.map(toDeliverySearchItem), next_cursor });
 }
 
 export function router(deps: ApiDeps): Router {
   const r = Router();
   const tag = 'Webhooks';
   route(r, deps, { operationId: 'createWebhook', method: 'post', path: '/webhooks', summary: 'Create a webhook', tag, scope: 'webhooks:write', body: WebhookIn, idempotent: true, responses: { 201: WebhookOut.extend({ test_delivery_id: z.string().optional() }) } }, createWebhook);
-  route(r, deps, { operationId: 'listWebhooks', method: 'get', path: '/webhooks', summary: 'List webhooks, newest first', tag, scope: 'webhooks:read', query: ListQuery, responses: { 200: listOf(WebhookOut) } }, listWebhooks);
+  route(r, deps, { operationId: 'listWebhooks', method: 'get', path: '/webhooks', summary: 'List webhooks, newest first', tag, scope: 'webhooks:read', query: ListQuery, responses: { 200: WebhookList } }, listWebhooks);
   route(r, deps, { operationId: 'getWebhook', method: 'get', path: '/webhooks/:id', summary: 'Get a webhook', tag, scope: 'webhooks:read', params: IdParams, responses: { 200: WebhookOut } }, getWebhook);
   route(r, deps, { operationId: 'updateWebhook', method: 'patch', path: '/webhooks/:id', summary: 'Update a webhook', tag, scope: 'webhooks:write', params: IdParams, body: WebhookPatch, responses: { 200: WebhookOut } }, updateWebhook);
   route(r, deps, { operationId: 'deleteWebhook', method: 'delete', path: '/webhooks/:id', summary: 'Delete a webhook', tag, scope: 'webhooks:write', params: IdParams, responses: { 204: null } }, deleteWebhook);
-  route(r, deps, { operationId: 'listWebhookDeliveries', method: 'get', path: '/webhooks/:id/deliveries', summary: 'The deliveries log of a webhook, newest first', tag: 'Deliveries', scope: 'deliveries:read', params: IdParams, query: DeliveryListQuery, responses: { 200: listOf(DeliveryListItem) } }, listWebhookDeliveries);
+  route(r, deps, { operationId: 'listWebhookDeliveries', method: 'get', path: '/webhooks/:id/deliveries', summary: 'The deliveries log of a webhook, newest first', tag: 'Deliveries', scope: 'deliveries:read', params: IdParams, query: DeliveryListQuery, responses: { 200: listOf(DeliverySearchItem) } }, listWebhookDeliveries);
   return r;
 }

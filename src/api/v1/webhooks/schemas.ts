@@ -6,6 +6,7 @@ import { PATTERN_RE } from '../../../domain/subscription';
 import { validateFilter } from '../../../domain/content-filter';
 import type { WebhookRow } from '../../../db/repositories/webhooks';
 import { DELIVERY_STATUSES } from '../delivery-schemas';
+import { timestamp } from '../../list';
 
 export const IdParams = z.object({ id: z.string().regex(/^wh_[0-9a-z]{26}$/, 'not a webhook id') });
 
@@ -153,8 +154,6 @@ export const TestResultOut = z.object({
   error: z.string().nullable(),
 });
 
-// Dates PostgreSQL's timestamptz can hold (it stops at 4713 BC; JavaScript goes further).
-const timestamp = z.coerce.date().min(new Date('0001-01-01T00:00:00Z')).max(new Date('9999-12-31T23:59:59Z'));
 
 export const ReplayIn = z
   .object({
