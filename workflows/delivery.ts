@@ -13,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { AttemptResult } from '../src/delivery/attempt';
+import type { AttemptInput, AttemptResult } from '../src/delivery/attempt';
 import {
   cancelSignal,
   CLOSED_AS_FAILED,
@@ -57,6 +57,9 @@ const local = proxyLocalActivities<Activities>({
 export const LOCAL_FIRST_ATTEMPT_PATCH = 'local-first-attempt';
 /** Failed and abandoned deliveries close as Failed (before: Completed with that status). */
 export const CLOSE_FAILED_PATCH = 'close-failed';
+
+/** Marks histories that waited for a throttled endpoint's send slot (rate_limit_per_s). */
+export const THROTTLE_PATCH = 'throttle';
 
 /** A local activity's failure arrives as the ApplicationFailure itself, a regular one's as its cause. */
 function isNonRetryable(err: unknown): boolean {
@@ -107,16 +110,17 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
   let attemptNo = input.firstAttemptNo ?? 1;
   let trigger: AttemptTrigger = input.trigger ?? 'scheduled';
   let firstOfRun = true;
+  let throttleSlotAt: number | null = null;
   try {
     for (;;) {
       if (cancelled) {
         await cancel();
         return state;
       }
-      const args = { deliveryId: input.deliveryId, attemptNo, trigger, scheduledAtMs: Date.now() };
+      const args: AttemptInput = { deliveryId: input.deliveryId, attemptNo, trigger, scheduledAtMs: Date.now(), ...(throttleSlotAt !== null ? { throttleSlotAt } : {}) };
       const summary = `attempt ${attemptNo} (${trigger})`;
       // An attempt in flight is finished and recorded even if a cancel arrives meanwhile.
-      const result = await CancellationScope.nonCancellable(async () => {
+      const result: AttemptResult = await CancellationScope.nonCancellable(async () => {
         let r: AttemptResult | null = null;
         if (firstOfRun && patched(LOCAL_FIRST_ATTEMPT_PATCH)) {
           try {
@@ -131,6 +135,15 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
         return r ?? (await attemptDelivery.executeWithOptions({ summary, ...priority }, [args]));
       });
       firstOfRun = false;
+      // The endpoint's rate limit held the attempt back (nothing sent): sleep until its reserved
+      // slot on a durable timer, then run the same attempt again.
+      if (result.throttle && patched(THROTTLE_PATCH)) {
+        throttleSlotAt = result.throttle.slotAt;
+        await condition(() => cancelled, result.throttle.waitMs);
+        retryNow = false;
+        continue;
+      }
+      throttleSlotAt = null;
       // An abandoned delivery sent nothing this time: the last attempt stays the last one sent.
       if (result.status !== 'abandoned') {
         state.attempts = attemptNo;

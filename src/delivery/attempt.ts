@@ -7,6 +7,7 @@ import type { Sender } from './http-client';
 import type { ErrorClass } from './outcome';
 import { recordFailure, recordSuccess, resultFromRow, type AttemptResult, type Recorded } from './persist';
 import { activeSecrets, prepareRequest, toOutcome } from './prepare';
+import { takeSendSlot } from './throttle';
 
 export type { AttemptResult } from './persist';
 
@@ -37,8 +38,11 @@ export interface AttemptInput {
   trigger: AttemptTrigger;
   /** Workflow time when the attempt was scheduled (Temporal's clock, also under time skipping). */
   scheduledAtMs?: number;
+  /** The send slot this attempt reserved when it was throttled before (epoch ms). */
+  throttleSlotAt?: number;
 }
 
+/** Response and request bodies are stored up to this many bytes. */
 export const MAX_STORED_BODY = 4096;
 
 export class DeliveryGoneError extends Error {}
@@ -65,8 +69,14 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
   }
   if (!event) throw new DeliveryGoneError(`event ${delivery.event_id} not found`);
 
+  if (webhook.rate_limit_per_s) {
+    const slot = await takeSendSlot(db, webhook.id, webhook.rate_limit_per_s, input.throttleSlotAt ?? null);
+    if (!slot.send) return { status: delivery.status, nextDelayMs: null, responseCode: null, errorClass: null, throttle: { waitMs: slot.waitMs, slotAt: slot.slotAt } };
+  }
+
   const startedAt = now();
-  const res = await deps.send(prepareRequest(webhook, event, delivery.id, activeSecrets(webhook, deps.secretBox, startedAt), startedAt));
+  const request = prepareRequest(webhook, event, delivery.id, activeSecrets(webhook, deps.secretBox, startedAt), startedAt);
+  const res = await deps.send(request);
   const outcome = toOutcome(res);
   const r: Recorded = {
     webhook,
@@ -86,6 +96,11 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
       error_class: outcome.errorClass,
       error_message: outcome.errorMessage,
       trigger: input.trigger,
+      // What the endpoint got (the signature header is not a secret: it is only valid for this body).
+      request_url: request.url,
+      request_method: request.method,
+      request_headers: request.headers,
+      request_body: request.body.slice(0, MAX_STORED_BODY),
     },
   };
   const queued: string[] = [];

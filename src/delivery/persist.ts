@@ -16,6 +16,9 @@ export interface AttemptResult {
   nextDelayMs: number | null;
   responseCode: number | null;
   errorClass: ErrorClass | null;
+  /** Set when the endpoint's rate limit held this attempt back: nothing was sent or recorded;
+   *  the workflow waits `waitMs` on a timer and runs the attempt again with `slotAt`. */
+  throttle?: { waitMs: number; slotAt: number };
 }
 
 /** The result of an attempt that was recorded before (a re-run) or that ended the delivery early. */

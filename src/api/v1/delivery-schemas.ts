@@ -62,6 +62,10 @@ export const AttemptOut = z.object({
   error_class: z.string().nullable(),
   error_message: z.string().nullable(),
   trigger: z.string(),
+  request: z
+    .object({ url: z.string(), method: z.string(), headers: z.record(z.string(), z.string()), body: z.string().describe('the first 4 KiB') })
+    .nullable()
+    .describe('what was sent (signature headers included); null for attempts recorded before request records'),
 });
 
 export const DeliveryOut = DeliveryListItem.extend({
@@ -109,5 +113,6 @@ export const toDeliveryOut = (d: DeliveryRow, attempts: AttemptRow[], run: { run
     error_class: a.error_class,
     error_message: a.error_message,
     trigger: a.trigger,
+    request: a.request_url ? { url: a.request_url, method: a.request_method!, headers: a.request_headers ?? {}, body: a.request_body ?? '' } : null,
   })),
 });

@@ -34,6 +34,12 @@ export interface AttemptRow {
   error_class: string | null;
   error_message: string | null;
   trigger: AttemptTrigger;
+  /** The request as sent; null on attempts recorded before request records existed. */
+  request_url: string | null;
+  request_method: string | null;
+  request_headers: Record<string, string> | null;
+  /** The first 4 KiB of the body. */
+  request_body: string | null;
 }
 
 export async function insertDeliveries(db: Db, rows: Omit<DeliveryRow, 'created_at' | 'updated_at' | 'completed_at' | 'attempts' | 'next_attempt_at' | 'last_response_code' | 'last_response_time_ms' | 'last_error' | 'status'>[]): Promise<void> {
@@ -145,7 +151,9 @@ export async function listAttempts(db: Db, deliveryId: string): Promise<AttemptR
 
 /** Idempotent on (delivery_id, attempt_no): false when the attempt was already recorded. */
 export async function insertAttempt(db: Db, row: AttemptRow): Promise<boolean> {
-  const ids = await db('delivery_attempts').insert(row).onConflict(['delivery_id', 'attempt_no']).ignore().returning('id');
+  const ids = await db('delivery_attempts')
+    .insert({ ...row, request_headers: row.request_headers && JSON.stringify(row.request_headers) })
+    .onConflict(['delivery_id', 'attempt_no']).ignore().returning('id');
   return ids.length > 0;
 }
 
@@ -232,8 +240,10 @@ export async function recordSuccessfulAttempt(
 ): Promise<{ inserted: boolean; notifiedStreak: boolean }> {
   const result = await db.raw(
     `WITH a AS (
-       INSERT INTO delivery_attempts (id, delivery_id, attempt_no, started_at, duration_ms, response_code, response_body, error_class, error_message, trigger)
-       VALUES (:id, :delivery_id, :attempt_no, :started_at, :duration_ms, :response_code, :response_body, NULL, NULL, :trigger)
+       INSERT INTO delivery_attempts (id, delivery_id, attempt_no, started_at, duration_ms, response_code, response_body, error_class, error_message, trigger,
+                                      request_url, request_method, request_headers, request_body)
+       VALUES (:id, :delivery_id, :attempt_no, :started_at, :duration_ms, :response_code, :response_body, NULL, NULL, :trigger,
+               :request_url, :request_method, :request_headers, :request_body)
        ON CONFLICT (delivery_id, attempt_no) DO NOTHING
        RETURNING id
      ), d AS (
@@ -250,6 +260,7 @@ export async function recordSuccessfulAttempt(
             EXISTS (SELECT 1 FROM webhooks WHERE id = :webhook_id AND failing_notified) AS notified`,
     {
       ...attempt,
+      request_headers: attempt.request_headers && JSON.stringify(attempt.request_headers),
       last_response_code: delivery.last_response_code,
       last_response_time_ms: delivery.last_response_time_ms,
       completed_at: delivery.completed_at,
