@@ -118,6 +118,12 @@ describe('OpenAPI', () => {
     await c.post(`/webhooks/${wh.id}/replay`, { since: 'yesterday-ish' });
     await c.get(`/webhooks/${wh.id}/secret`);
     await c.get('/webhooks/wh_0000000000zzzzzzzzzzzzzzzz/secret');
+    await c.post(`/webhooks/${wh.id}/recover`, { since: new Date(Date.now() - 3600_000).toISOString() });
+    await c.post(`/webhooks/${wh.id}/recover`, { since: 'last week' });
+    await c.get('/deliveries?status=failed,retrying&status=success&is_test=false&event_type=a.*');
+    await c.get('/deliveries?is_test=maybe');
+    await c.get('/events?type=a.*&limit=5');
+    await c.get('/events?until=soon');
     await c.post(`/webhooks/${wh.id}/rotate-secret`);
     await c.post(`/webhooks/${wh.id}/rotate-secret`, { secret: 'short' });
     await c.get('/webhooks');

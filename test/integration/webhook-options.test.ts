@@ -104,3 +104,29 @@ describe('events published while a webhook is disabled', () => {
     await receiver.close();
   });
 });
+
+describe('attempt request records', () => {
+  it('shows what each attempt sent: URL, method, headers with the signature, the first 4 KiB of the body', async () => {
+    const c = await givenClient();
+    const receiver = await givenReceiver();
+    const wh = (await c.post('/v1/webhooks', { url: `${receiver.url}/hook?x=1`, events: ['*'], custom_headers: { 'X-Tenant': 't1' } })).body;
+    const small = (await c.post('/v1/events', { type: 'task.created', data: { n: 1 } })).body;
+    const large = (await c.post('/v1/events', { type: 'task.created', data: { text: 'x'.repeat(10_000) } })).body;
+    await receiver.waitFor(2);
+    const attemptOf = async (ev: { deliveries: { id: string }[] }) =>
+      eventually(async () => (await c.get(`/v1/deliveries/${ev.deliveries[0].id}`)).body.attempt_log[0]);
+
+    const a = await attemptOf(small);
+    expect(a.request).toMatchObject({ url: `${receiver.url}/hook?x=1`, method: 'POST', headers: { 'content-type': 'application/json', 'X-Tenant': 't1' } });
+    // Exactly what the receiver got: the recorded signature verifies the recorded body.
+    const got = receiver.requests.find((r) => eventIdOf(r) === small.id)!;
+    expect(a.request.body).toBe(got.body);
+    expect(a.request.headers['webhook-signature']).toBe(got.headers['webhook-signature']);
+    new Webhook(wh.secret).verify(a.request.body, a.request.headers);
+
+    const b = await attemptOf(large);
+    expect(b.request.body).toHaveLength(4096);
+    expect(receiver.requests.find((r) => eventIdOf(r) === large.id)!.body.startsWith(b.request.body)).toBe(true);
+    await receiver.close();
+  });
+});
