@@ -45,6 +45,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every delivery of the workspace, newest first: by status (several), test or not, event type, event, webhook, time
+         * @description Requires scope `deliveries:read`.
+         */
+        get: operations["listDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/deliveries/{id}": {
         parameters: {
             query?: never;
@@ -136,7 +156,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Events, newest first, by type, time range or Idempotency-Key, with delivery counts by status
+         * @description Requires scope `deliveries:read`.
+         */
+        get: operations["listEvents"];
         put?: never;
         /**
          * Publish an event to every subscribed webhook
@@ -321,6 +345,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/{id}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the events skipped while the webhook was disabled (since a time; kept for the retention period)
+         * @description Requires scope `deliveries:write`.
+         */
+        post: operations["recoverWebhookDeliveries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/{id}/replay": {
         parameters: {
             query?: never;
@@ -331,7 +375,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Resend failed/abandoned deliveries of a time range (≤ 14 days)
+         * Resend failed/abandoned (or skipped) deliveries of a time range (≤ 14 days)
          * @description Requires scope `deliveries:write`.
          */
         post: operations["replayWebhookDeliveries"];
@@ -891,6 +935,144 @@ export interface operations {
             };
         };
     };
+    listDeliveries: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                event_id?: string;
+                event_type?: string;
+                is_test?: "true" | "false";
+                limit?: number;
+                since?: unknown;
+                status?: string | string[];
+                until?: unknown;
+                webhook_id?: string;
+            };
+            header?: {
+                /** @description act on this workspace (ws_… id or uid): any with an admin key, else only the caller’s own (403) */
+                "Hookflow-Workspace"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            attempts: number;
+                            event: string;
+                            event_id: string;
+                            id: string;
+                            is_test: boolean;
+                            response_code: number | null;
+                            response_time_ms: number | null;
+                            /** @enum {string} */
+                            status: "pending" | "retrying" | "success" | "failed" | "abandoned" | "cancelled" | "terminated" | "skipped";
+                            timestamp: string;
+                            webhook_id: string;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request (JSON, query, params or headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope, or Hookflow-Workspace names a workspace it may not act on */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state (limits, duplicates, finished deliveries) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid body; `errors` lists the zod issue paths */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (logged, no details) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getDelivery: {
         parameters: {
             query?: never;
@@ -917,6 +1099,16 @@ export interface operations {
                             duration_ms: number;
                             error_class: string | null;
                             error_message: string | null;
+                            /** @description what was sent (signature headers included); null for attempts recorded before request records */
+                            request: {
+                                /** @description the first 4 KiB */
+                                body: string;
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                method: string;
+                                url: string;
+                            } | null;
                             response_body: string | null;
                             response_code: number | null;
                             started_at: string;
@@ -933,7 +1125,7 @@ export interface operations {
                         response_time_ms: number | null;
                         run_id: string | null;
                         /** @enum {string} */
-                        status: "pending" | "retrying" | "success" | "failed" | "abandoned" | "cancelled" | "terminated";
+                        status: "pending" | "retrying" | "success" | "failed" | "abandoned" | "cancelled" | "terminated" | "skipped";
                         temporal_ui_url: string;
                         timestamp: string;
                         webhook_id: string;
@@ -1532,6 +1724,138 @@ export interface operations {
             };
         };
     };
+    listEvents: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                idempotency_key?: string;
+                limit?: number;
+                since?: unknown;
+                type?: string;
+                until?: unknown;
+            };
+            header?: {
+                /** @description act on this workspace (ws_… id or uid): any with an admin key, else only the caller’s own (403) */
+                "Hookflow-Workspace"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            created_at: string;
+                            /** @description deliveries by status, e.g. {"success": 2, "retrying": 1} */
+                            delivery_counts: {
+                                [key: string]: number;
+                            };
+                            id: string;
+                            idempotency_key: string | null;
+                            type: string;
+                        }[];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request (JSON, query, params or headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope, or Hookflow-Workspace names a workspace it may not act on */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state (limits, duplicates, finished deliveries) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid body; `errors` lists the zod issue paths */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (logged, no details) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     createEvent: {
         parameters: {
             query?: never;
@@ -1572,7 +1896,7 @@ export interface operations {
                             response_code: number | null;
                             response_time_ms: number | null;
                             /** @enum {string} */
-                            status: "pending" | "retrying" | "success" | "failed" | "abandoned" | "cancelled" | "terminated";
+                            status: "pending" | "retrying" | "success" | "failed" | "abandoned" | "cancelled" | "terminated" | "skipped";
                             timestamp: string;
                             webhook_id: string;
                         }[];
@@ -1704,7 +2028,7 @@ export interface operations {
                             response_code: number | null;
                             response_time_ms: number | null;
                             /** @enum {string} */
-                            status: "pending" | "retrying" | "success" | "failed" | "abandoned" | "cancelled" | "terminated";
+                            status: "pending" | "retrying" | "success" | "failed" | "abandoned" | "cancelled" | "terminated" | "skipped";
                             timestamp: string;
                             webhook_id: string;
                         }[];
@@ -2090,6 +2414,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        active_count: number;
+                        active_limit: number;
                         data: {
                             consecutive_failures: number;
                             content_type: string;
@@ -2100,12 +2426,16 @@ export interface operations {
                             disabled_reason: string | null;
                             events: string[];
                             failing_since: string | null;
+                            filter: {
+                                [key: string]: unknown;
+                            } | null;
                             id: string;
                             max_attempts: number;
                             method: string;
                             name: string;
                             /** @enum {string} */
                             profile: "standard" | "productive" | "gitproductivity" | "generic" | "basic";
+                            rate_limit_per_s: number | null;
                             retry_policy: {
                                 disable_after_failing_for: string | null;
                                 disable_on_exhaustion: boolean;
@@ -2240,6 +2570,9 @@ export interface operations {
                         [key: string]: string;
                     };
                     events: string[];
+                    filter?: {
+                        [key: string]: unknown;
+                    } | null;
                     max_attempts?: number;
                     /** @enum {string} */
                     method?: "POST" | "PUT" | "PATCH";
@@ -2249,6 +2582,8 @@ export interface operations {
                      * @enum {string}
                      */
                     profile?: "standard" | "productive" | "gitproductivity" | "generic" | "basic";
+                    /** @description at most this many requests per second to the endpoint; null: unlimited */
+                    rate_limit_per_s?: number | null;
                     retry_policy?: {
                         disable_after_failing_for?: string | number | null;
                         disable_on_exhaustion?: boolean;
@@ -2282,12 +2617,16 @@ export interface operations {
                         disabled_reason: string | null;
                         events: string[];
                         failing_since: string | null;
+                        filter: {
+                            [key: string]: unknown;
+                        } | null;
                         id: string;
                         max_attempts: number;
                         method: string;
                         name: string;
                         /** @enum {string} */
                         profile: "standard" | "productive" | "gitproductivity" | "generic" | "basic";
+                        rate_limit_per_s: number | null;
                         retry_policy: {
                             disable_after_failing_for: string | null;
                             disable_on_exhaustion: boolean;
@@ -2430,12 +2769,16 @@ export interface operations {
                         disabled_reason: string | null;
                         events: string[];
                         failing_since: string | null;
+                        filter: {
+                            [key: string]: unknown;
+                        } | null;
                         id: string;
                         max_attempts: number;
                         method: string;
                         name: string;
                         /** @enum {string} */
                         profile: "standard" | "productive" | "gitproductivity" | "generic" | "basic";
+                        rate_limit_per_s: number | null;
                         retry_policy: {
                             disable_after_failing_for: string | null;
                             disable_on_exhaustion: boolean;
@@ -2681,10 +3024,15 @@ export interface operations {
                         [key: string]: string;
                     };
                     events?: string[];
+                    filter?: {
+                        [key: string]: unknown;
+                    } | null;
                     max_attempts?: number;
                     /** @enum {string} */
                     method?: "POST" | "PUT" | "PATCH";
                     name?: string;
+                    /** @description at most this many requests per second to the endpoint; null: unlimited */
+                    rate_limit_per_s?: number | null;
                     retry_policy?: {
                         disable_after_failing_for?: string | number | null;
                         disable_on_exhaustion?: boolean;
@@ -2716,12 +3064,16 @@ export interface operations {
                         disabled_reason: string | null;
                         events: string[];
                         failing_since: string | null;
+                        filter: {
+                            [key: string]: unknown;
+                        } | null;
                         id: string;
                         max_attempts: number;
                         method: string;
                         name: string;
                         /** @enum {string} */
                         profile: "standard" | "productive" | "gitproductivity" | "generic" | "basic";
+                        rate_limit_per_s: number | null;
                         retry_policy: {
                             disable_after_failing_for: string | null;
                             disable_on_exhaustion: boolean;
@@ -2837,8 +3189,13 @@ export interface operations {
         parameters: {
             query?: {
                 cursor?: string;
+                event_id?: string;
+                event_type?: string;
+                is_test?: "true" | "false";
                 limit?: number;
-                status?: "pending" | "retrying" | "success" | "failed" | "abandoned" | "cancelled" | "terminated";
+                since?: unknown;
+                status?: string | string[];
+                until?: unknown;
             };
             header?: {
                 /** @description act on this workspace (ws_… id or uid): any with an admin key, else only the caller’s own (403) */
@@ -2859,13 +3216,17 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
+                            attempts: number;
                             event: string;
+                            event_id: string;
                             id: string;
+                            is_test: boolean;
                             response_code: number | null;
                             response_time_ms: number | null;
                             /** @enum {string} */
-                            status: "pending" | "retrying" | "success" | "failed" | "abandoned" | "cancelled" | "terminated";
+                            status: "pending" | "retrying" | "success" | "failed" | "abandoned" | "cancelled" | "terminated" | "skipped";
                             timestamp: string;
+                            webhook_id: string;
                         }[];
                         next_cursor: string | null;
                     };
@@ -2993,12 +3354,16 @@ export interface operations {
                         disabled_reason: string | null;
                         events: string[];
                         failing_since: string | null;
+                        filter: {
+                            [key: string]: unknown;
+                        } | null;
                         id: string;
                         max_attempts: number;
                         method: string;
                         name: string;
                         /** @enum {string} */
                         profile: "standard" | "productive" | "gitproductivity" | "generic" | "basic";
+                        rate_limit_per_s: number | null;
                         retry_policy: {
                             disable_after_failing_for: string | null;
                             disable_on_exhaustion: boolean;
@@ -3140,12 +3505,16 @@ export interface operations {
                         disabled_reason: string | null;
                         events: string[];
                         failing_since: string | null;
+                        filter: {
+                            [key: string]: unknown;
+                        } | null;
                         id: string;
                         max_attempts: number;
                         method: string;
                         name: string;
                         /** @enum {string} */
                         profile: "standard" | "productive" | "gitproductivity" | "generic" | "basic";
+                        rate_limit_per_s: number | null;
                         retry_policy: {
                             disable_after_failing_for: string | null;
                             disable_on_exhaustion: boolean;
@@ -3162,6 +3531,132 @@ export interface operations {
                         timeout_ms: number;
                         updated_at: string;
                         url: string;
+                    };
+                };
+            };
+            /** @description Malformed request (JSON, query, params or headers) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope, or Hookflow-Workspace names a workspace it may not act on */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id or route */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state (limits, duplicates, finished deliveries) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported body encoding or charset */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid body; `errors` lists the zod issue paths */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error (logged, no details) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description PostgreSQL or Temporal is unavailable; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recoverWebhookDeliveries: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description act on this workspace (ws_… id or uid): any with an admin key, else only the caller’s own (403) */
+                "Hookflow-Workspace"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description events published from this time on */
+                    since: unknown;
+                    /** @description up to this time (default: now) */
+                    until?: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        queued: number;
                     };
                 };
             };
@@ -3279,7 +3774,7 @@ export interface operations {
                      *       "abandoned"
                      *     ]
                      */
-                    statuses?: ("failed" | "abandoned" | "cancelled" | "terminated")[];
+                    statuses?: ("failed" | "abandoned" | "cancelled" | "terminated" | "skipped")[];
                     until?: unknown;
                 };
             };
@@ -3656,7 +4151,7 @@ export interface operations {
                         response_code: number | null;
                         response_time_ms: number | null;
                         /** @enum {string} */
-                        status: "pending" | "retrying" | "success" | "failed" | "abandoned" | "cancelled" | "terminated";
+                        status: "pending" | "retrying" | "success" | "failed" | "abandoned" | "cancelled" | "terminated" | "skipped";
                     };
                 };
             };
