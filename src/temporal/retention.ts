@@ -17,7 +17,8 @@ export async function ensureRetentionSchedule(client: Client, opts: { taskQueue:
       await handle.delete();
       return 'removed';
     } catch (err) {
-      if (err instanceof ScheduleNotFoundError) return 'none';
+      // Not found, or a server without schedules (the time-skipping test server): nothing to remove.
+      if (err instanceof ScheduleNotFoundError || (err as { cause?: { code?: number } }).cause?.code === 12 /* UNIMPLEMENTED */) return 'none';
       throw err;
     }
   }

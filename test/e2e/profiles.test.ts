@@ -106,9 +106,9 @@ describe('profiles on the time-skipping server', () => {
     expectGaps(first.gaps, [1 * M, 5 * M, 30 * M]);
     expect((await c.get(`/v1/webhooks/${wh.id}`)).body).toMatchObject({ status: 'disabled', disabled_reason: expect.stringMatching(/failed after 4 attempts/) });
 
-    // Published while disabled: no delivery.
+    // Published while disabled: recorded as skipped, nothing sent (recovered below).
     const ignored = await c.post('/v1/events', { type: 'task.created', data: {} });
-    expect(ignored.body.deliveries).toEqual([]);
+    expect(ignored.body.deliveries).toEqual([expect.objectContaining({ webhook_id: wh.id, status: 'skipped' })]);
 
     // Seed 002: fix the endpoint, test, re-enable, then replay what failed.
     const test = await c.post(`/v1/webhooks/${wh.id}/test`);
@@ -131,6 +131,10 @@ describe('profiles on the time-skipping server', () => {
     const ids = receiver.requests.filter((r) => JSON.parse(r.body).event === 'task.created').map((r) => r.headers['x-webhook-id']);
     expect(new Set(ids)).toEqual(new Set([first.deliveryId]));
     expect((await c.post(`/v1/webhooks/${wh.id}/replay`, { since: new Date(Date.now() - 20 * 24 * H).toISOString() })).status).toBe(422);
+    // The event published while it was disabled, recovered now that it is enabled again.
+    expect((await c.post(`/v1/webhooks/${wh.id}/recover`, { since })).body).toEqual({ queued: 1 });
+    expect((await deliveryResult(stack.client.workflow.getHandle(`delivery:${ignored.body.id}:${wh.id}`))).status).toBe('success');
+    expect(receiver.requests.at(-1)!.headers['x-webhook-id']).toBe(ignored.body.deliveries[0].id);
     await closeAll(receiver);
   });
 

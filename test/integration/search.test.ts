@@ -50,7 +50,8 @@ describe('finding deliveries and events', () => {
     const until = new Date(at(h.project)).toISOString();
     expect((await types(`since=${since}&until=${until}`)).every((t: string) => t === 'task.updated')).toBe(true);
     const log = (await h.c.get(`/v1/webhooks/${h.bad.id}/deliveries?status=retrying&event_type=task.updated`)).body.data;
-    expect(log).toEqual([expect.objectContaining({ id: h.badDeliveries[1], event: 'task.updated', status: 'retrying', webhook_id: h.bad.id, event_id: h.updated.id })]);
+    // The webhook log keeps seed 002's item shape.
+    expect(log).toEqual([{ id: h.badDeliveries[1], event: 'task.updated', timestamp: expect.any(String), status: 'retrying', response_code: 500, response_time_ms: expect.any(Number) }]);
     await h.close();
   });
 

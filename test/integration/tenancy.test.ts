@@ -47,6 +47,7 @@ describe('tenant isolation', () => {
     const bodies: Record<string, unknown> = {
       'patch /v1/webhooks/{id}': { name: 'stolen' },
       'post /v1/webhooks/{id}/replay': { since: new Date(Date.now() - 3600_000).toISOString() },
+      'post /v1/webhooks/{id}/recover': { since: new Date(Date.now() - 3600_000).toISOString() },
     };
     for (const caller of await callersOfA()) {
       const a = caller.client;

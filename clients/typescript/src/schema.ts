@@ -3216,17 +3216,13 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: {
-                            attempts: number;
                             event: string;
-                            event_id: string;
                             id: string;
-                            is_test: boolean;
                             response_code: number | null;
                             response_time_ms: number | null;
                             /** @enum {string} */
                             status: "pending" | "retrying" | "success" | "failed" | "abandoned" | "cancelled" | "terminated" | "skipped";
                             timestamp: string;
-                            webhook_id: string;
                         }[];
                         next_cursor: string | null;
                     };

@@ -11,7 +11,7 @@ import type { ApiDeps } from '../../deps';
 import { notFound, invalid, ProblemError } from '../../errors';
 import { ListQuery, listOf, page } from '../../list';
 import { route, type Input } from '../../route';
-import { DeliveryListQuery, DeliverySearchItem, toDeliverySearch, toDeliverySearchItem } from '../delivery-schemas';
+import { DeliveryListItem, DeliveryListQuery, toDeliveryListItem, toDeliverySearch } from '../delivery-schemas';
 import { IdParams, toWebhookOut, WebhookIn, WebhookOut, WebhookPatch } from './schemas';
 import { getWorkspace } from '../../../db/repositories/workspaces';
 import { effectiveLimit } from '../workspaces';
@@ -131,7 +131,7 @@ export async function listWebhookDeliveries(deps: ApiDeps, input: Input<{ params
   const { query } = input;
   const rows = await deliveriesRepo.searchDeliveries(deps.db, webhook.workspace_id, { ...toDeliverySearch(query), webhookId: webhook.id, limit: query.limit + 1 });
   const { items, next_cursor } = page(rows, query.limit);
-  res.json({ data: items.map(toDeliverySearchItem), next_cursor });
+  res.json({ data: items.map(toDeliveryListItem), next_cursor });
 }
 
 export function router(deps: ApiDeps): Router {
@@ -142,6 +142,6 @@ export function router(deps: ApiDeps): Router {
   route(r, deps, { operationId: 'getWebhook', method: 'get', path: '/webhooks/:id', summary: 'Get a webhook', tag, scope: 'webhooks:read', params: IdParams, responses: { 200: WebhookOut } }, getWebhook);
   route(r, deps, { operationId: 'updateWebhook', method: 'patch', path: '/webhooks/:id', summary: 'Update a webhook', tag, scope: 'webhooks:write', params: IdParams, body: WebhookPatch, responses: { 200: WebhookOut } }, updateWebhook);
   route(r, deps, { operationId: 'deleteWebhook', method: 'delete', path: '/webhooks/:id', summary: 'Delete a webhook', tag, scope: 'webhooks:write', params: IdParams, responses: { 204: null } }, deleteWebhook);
-  route(r, deps, { operationId: 'listWebhookDeliveries', method: 'get', path: '/webhooks/:id/deliveries', summary: 'The deliveries log of a webhook, newest first', tag: 'Deliveries', scope: 'deliveries:read', params: IdParams, query: DeliveryListQuery, responses: { 200: listOf(DeliverySearchItem) } }, listWebhookDeliveries);
+  route(r, deps, { operationId: 'listWebhookDeliveries', method: 'get', path: '/webhooks/:id/deliveries', summary: 'The deliveries log of a webhook, newest first', tag: 'Deliveries', scope: 'deliveries:read', params: IdParams, query: DeliveryListQuery, responses: { 200: listOf(DeliveryListItem) } }, listWebhookDeliveries);
   return r;
 }
