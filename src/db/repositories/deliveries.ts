@@ -199,22 +199,19 @@ function prefixed<T>(row: Record<string, unknown>, prefix: string, columns: read
   return Object.fromEntries(columns.map((c) => [c, row[`${prefix}${c}`]])) as T;
 }
 
+// Built once: the attempt's hot path sends this text as it is (no query building per attempt).
+const ATTEMPT_CONTEXT_SQL = `SELECT w.*, ${DELIVERY_COLUMNS.map((c) => `d.${c} AS d__${c}`).join(', ')},
+       ${EVENT_COLUMNS.map((c) => `e.${c} AS e__${c}`).join(', ')},
+       a.id AS a__id, a.response_code AS a__response_code, a.error_class AS a__error_class
+  FROM deliveries d
+  LEFT JOIN webhooks w ON w.id = d.webhook_id
+  LEFT JOIN events e ON e.id = d.event_id
+  LEFT JOIN delivery_attempts a ON a.delivery_id = d.id AND a.attempt_no = ?
+ WHERE d.id = ?
+ LIMIT 1`;
+
 export async function loadAttemptContext(db: Db, deliveryId: string, attemptNo: number): Promise<AttemptContext | undefined> {
-  const row: Record<string, unknown> | undefined = await db('deliveries as d')
-    .leftJoin('webhooks as w', 'w.id', 'd.webhook_id')
-    .leftJoin('events as e', 'e.id', 'd.event_id')
-    .leftJoin('delivery_attempts as a', function () {
-      this.on('a.delivery_id', '=', 'd.id').andOnVal('a.attempt_no', '=', attemptNo);
-    })
-    .where('d.id', deliveryId)
-    .first([
-      'w.*',
-      ...DELIVERY_COLUMNS.map((c) => `d.${c} as d__${c}`),
-      ...EVENT_COLUMNS.map((c) => `e.${c} as e__${c}`),
-      'a.id as a__id',
-      'a.response_code as a__response_code',
-      'a.error_class as a__error_class',
-    ]);
+  const row: Record<string, unknown> | undefined = (await db.raw(ATTEMPT_CONTEXT_SQL, [attemptNo, deliveryId])).rows[0];
   if (!row) return undefined;
   const webhook = Object.fromEntries(Object.entries(row).filter(([k]) => !/^[dea]__/.test(k))) as unknown as WebhookRow;
   return {
