@@ -22,9 +22,21 @@ interface Pending {
   settle(err?: Error): void;
 }
 
-/** A start that failed this often is left to the reconciler (a poison spec must not loop). */
+/**
+ * A start refused this often for another reason than Temporal being unreachable is left to the
+ * reconciler (a poison spec must not loop); while Temporal is unreachable, starts wait for it.
+ */
 const MAX_FAILURES = 5;
 const PAUSE_MS = [250, 500, 1000, 2000, 5000];
+// gRPC UNAVAILABLE and DEADLINE_EXCEEDED: Temporal is down or not answering.
+const UNREACHABLE = new Set([14, 4]);
+
+function unreachable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'number' && UNREACHABLE.has(e.code)) return true;
+  }
+  return false;
+}
 
 /**
  * Starts the workflows of accepted events after their commit, so a publisher never waits on
@@ -165,15 +177,16 @@ export class Dispatcher {
       this.count();
       if (--item.event.remaining === 0 && !item.event.failed) this.finishEvent(item.event);
     } catch (err) {
+      const down = unreachable(err);
       item.failures++;
-      if (item.failures >= MAX_FAILURES || this.stopped) {
+      if ((!down && item.failures >= MAX_FAILURES) || this.stopped) {
         if (!item.event.failed) this.deps.log.error({ err, eventId: item.event.id }, 'could not start a delivery; the reconciler will retry');
         item.event.failed = true;
         this.events.delete(item.event.id);
         item.event.settle(err as Error);
       } else {
         this.deps.log.warn({ err: (err as Error).message, eventId: item.event.id }, 'could not start a delivery; retrying');
-        this.pausedUntil = Date.now() + PAUSE_MS[item.failures - 1];
+        this.pausedUntil = Date.now() + PAUSE_MS[Math.min(item.failures, PAUSE_MS.length) - 1];
         if (this.events.has(item.event.id)) this.push(item, true);
       }
     } finally {
