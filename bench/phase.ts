@@ -112,7 +112,14 @@ export class Phase {
 }
 
 /** A new phase whose receipts the receivers route to it (by `data.run` = its id). */
-export function newPhase(ctx: BenchContext, mode: string, name: string, events: number, perEvent = ctx.opts.webhooks, completesOn: 'success' | 'attempt' = 'success'): Phase {
+export function newPhase(
+  ctx: BenchContext,
+  mode: string,
+  name: string,
+  events: number,
+  perEvent = ctx.opts.webhooks,
+  completesOn: 'success' | 'attempt' = 'success',
+): Phase {
   const p = new Phase(`${ctx.runTag}-${mode}-${name}`, name, events, perEvent, completesOn);
   ctx.phases.set(p.id, p);
   return p;
@@ -157,30 +164,30 @@ async function slots(ctx: BenchContext, phase: Phase, count: number, publish: Pu
 }
 
 /** C slots; each publishes an event, waits until all its deliveries arrived, then the next. */
-export const closedLoop = (ctx: BenchContext, phase: Phase, publish: Publish) => () => slots(ctx, phase, ctx.opts.concurrency, publish, true);
+export const closedLoop = (ctx: BenchContext, phase: Phase, publish: Publish) => () =>
+  slots(ctx, phase, ctx.opts.concurrency, publish, true);
 
 /**
  * Arrivals at fixed intervals whatever the completions; latency from the intended time (no
  * coordinated omission). `until` ends an open-ended phase early (then `phase.end()` is called).
  */
-export const openLoop =
-  (ctx: BenchContext, phase: Phase, eventsPerSec: number, publish: Publish, until?: () => boolean) => async () => {
-    const interval = 1000 / eventsPerSec;
-    const t0 = nowMs() + 20;
-    const inFlight: Promise<void>[] = [];
-    let seq = 0;
-    // At least one event, so an open-ended phase always has a measurement.
-    for (; seq < phase.events && !ctx.abort.error && !(seq > 0 && until?.()); seq++) {
-      const target = t0 + seq * interval;
-      const wait = target - nowMs();
-      if (wait > 1) await sleep(wait);
-      phase.markPublished(seq, target);
-      inFlight.push(publishOne(ctx.abort, phase, seq, publish, ctx.opts.stallTimeoutS * 1000));
-    }
-    phase.end(seq);
-    await ctx.abort.race(Promise.all(inFlight));
-    await ctx.abort.race(phase.waitAll());
-  };
+export const openLoop = (ctx: BenchContext, phase: Phase, eventsPerSec: number, publish: Publish, until?: () => boolean) => async () => {
+  const interval = 1000 / eventsPerSec;
+  const t0 = nowMs() + 20;
+  const inFlight: Promise<void>[] = [];
+  let seq = 0;
+  // At least one event, so an open-ended phase always has a measurement.
+  for (; seq < phase.events && !ctx.abort.error && !(seq > 0 && until?.()); seq++) {
+    const target = t0 + seq * interval;
+    const wait = target - nowMs();
+    if (wait > 1) await sleep(wait);
+    phase.markPublished(seq, target);
+    inFlight.push(publishOne(ctx.abort, phase, seq, publish, ctx.opts.stallTimeoutS * 1000));
+  }
+  phase.end(seq);
+  await ctx.abort.race(Promise.all(inFlight));
+  await ctx.abort.race(phase.waitAll());
+};
 
 /** C producers, each publishing its next event as soon as the last one was accepted; then wait for all deliveries. */
 export const producers = (ctx: BenchContext, phase: Phase, count: number, publish: Publish) => async () => {

@@ -58,7 +58,13 @@ export async function procStats(procs: RpcChild[], gc = false): Promise<ChildSta
 }
 
 /** Waits until no workflow of the query runs; the time it happened, or null when not measurable. */
-export async function drain(ctx: BenchContext, label: string, phase: Phase, query: string, onCount: (n: number | null) => void): Promise<number | null> {
+export async function drain(
+  ctx: BenchContext,
+  label: string,
+  phase: Phase,
+  query: string,
+  onCount: (n: number | null) => void,
+): Promise<number | null> {
   const deadline = Date.now() + Math.max(120, ctx.opts.stallTimeoutS * 5) * 1000;
   for (;;) {
     ctx.abort.check();
@@ -67,7 +73,9 @@ export async function drain(ctx: BenchContext, label: string, phase: Phase, quer
     if (n === 0) return nowMs();
     if (n === null) return null;
     if (Date.now() > deadline) {
-      ctx.errors.push(`${label}: ${n} workflows still running ${Math.round((nowMs() - phase.lastReceipt) / 1000)} s after the last receipt`);
+      ctx.errors.push(
+        `${label}: ${n} workflows still running ${Math.round((nowMs() - phase.lastReceipt) / 1000)} s after the last receipt`,
+      );
       return null;
     }
     await sleep(250);

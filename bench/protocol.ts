@@ -38,7 +38,8 @@ export type ChildRequest =
   | { id: number; type: 'workspace'; name: string }
   | { id: number; type: 'stop' };
 
-export type ChildReply = { type: 'hello'; pid: number } | { type: 'error'; message: string } | { id: number; ok: boolean; result?: unknown; error?: string };
+export type ChildReply =
+  { type: 'hello'; pid: number } | { type: 'error'; message: string } | { id: number; ok: boolean; result?: unknown; error?: string };
 
 export interface ChildStats {
   rss: number;

@@ -65,7 +65,14 @@ export async function startReceivers(opts: {
   onRequest: (r: RequestInfo) => void;
   onVerificationFailure: (message: string) => void;
 }): Promise<Receivers> {
-  const counters: ReceiverCounters = { requests: 0, delivered: 0, injectedFailures: 0, verificationFailures: 0, duplicates: 0, badBodies: 0 };
+  const counters: ReceiverCounters = {
+    requests: 0,
+    delivered: 0,
+    injectedFailures: 0,
+    verificationFailures: 0,
+    duplicates: 0,
+    badBodies: 0,
+  };
   const errors: string[] = [];
   const servers: http.Server[] = [];
   const make = async (index: number, kind: ReceiverKind): Promise<ReceiverSpec> => {
@@ -86,7 +93,11 @@ export async function startReceivers(opts: {
         try {
           verifier.verify(
             body,
-            { 'webhook-id': msgId, 'webhook-timestamp': String(h['webhook-timestamp'] ?? ''), 'webhook-signature': String(h['webhook-signature'] ?? '') },
+            {
+              'webhook-id': msgId,
+              'webhook-timestamp': String(h['webhook-timestamp'] ?? ''),
+              'webhook-signature': String(h['webhook-signature'] ?? ''),
+            },
             { jsonParse: false },
           );
         } catch (err) {

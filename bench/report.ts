@@ -38,7 +38,27 @@ function modesSection(r: BenchResult): string[] {
   const modes = MODES.filter((m) => r.modes[m]);
   out.push(
     table(
-      ['mode', 'deliveries', 'attempts', 'deliv/s', 'closed/s', 'drain s', 'p50 ms', 'p95 ms', 'p99 ms', '10% rate/s', '10% p50', '10% p95', '10% p99', 'RSS MB idle/peak', 'CPU ms/dlv worker', 'temporal', 'postgres', 'system', 'wf backlog peak/end'],
+      [
+        'mode',
+        'deliveries',
+        'attempts',
+        'deliv/s',
+        'closed/s',
+        'drain s',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        '10% rate/s',
+        '10% p50',
+        '10% p95',
+        '10% p99',
+        'RSS MB idle/peak',
+        'CPU ms/dlv worker',
+        'temporal',
+        'postgres',
+        'system',
+        'wf backlog peak/end',
+      ],
       modes.map((m) => {
         const x = r.modes[m]!;
         const a = x.main;
@@ -77,13 +97,21 @@ function modesSection(r: BenchResult): string[] {
         })
         .join(', '),
   );
-  out.push('deliv/s: receipts (last receipt − first publish); closed/s: until every workflow of the phase has closed (drain s after the last receipt)');
+  out.push(
+    'deliv/s: receipts (last receipt − first publish); closed/s: until every workflow of the phase has closed (drain s after the last receipt)',
+  );
   out.push('');
   const ratio = (v: number | null) => (v === null ? '–' : `${v.toFixed(3)} (${(v * 100).toFixed(1)} %)`);
-  out.push(`deliveries/s  hookflow / floor   = ${ratio(r.ratios.hookflowOverFloor)}      closed/s: ${ratio(r.ratios.hookflowOverFloorClosed)}`);
-  out.push(`deliveries/s  hookflow / limit   = ${ratio(r.ratios.hookflowOverLimit)}      closed/s: ${ratio(r.ratios.hookflowOverLimitClosed)}`);
+  out.push(
+    `deliveries/s  hookflow / floor   = ${ratio(r.ratios.hookflowOverFloor)}      closed/s: ${ratio(r.ratios.hookflowOverFloorClosed)}`,
+  );
+  out.push(
+    `deliveries/s  hookflow / limit   = ${ratio(r.ratios.hookflowOverLimit)}      closed/s: ${ratio(r.ratios.hookflowOverLimitClosed)}`,
+  );
   out.push(`deliveries/s  limit / floor      = ${ratio(r.ratios.limitOverFloor)}`);
-  out.push(`deliveries/s  hookflow / ceiling = ${ratio(r.ratios.hookflowOverCeiling)}      closed/s: ${ratio(r.ratios.hookflowOverCeilingClosed)}`);
+  out.push(
+    `deliveries/s  hookflow / ceiling = ${ratio(r.ratios.hookflowOverCeiling)}      closed/s: ${ratio(r.ratios.hookflowOverCeilingClosed)}`,
+  );
   out.push(`deliveries/s  floor / ceiling    = ${ratio(r.ratios.floorOverCeiling)}`);
   const eager = r.modes.limit?.eagerStarts;
   if (eager) out.push(`limit: ${eager.eager} of ${eager.total} workflow starts were eager`);
@@ -100,7 +128,21 @@ function scaleSection(r: BenchResult): string[] {
     out.push(`scale curve (hookflow, closed loop, ${o.concurrency} events in flight; cost per delivery should stay flat)`);
     out.push(
       table(
-        ['deliveries', 'deliv/s', 'closed/s', 'p50 ms', 'p99 ms', 'CPU ms/dlv worker', 'temporal', 'postgres', 'system', 'Temporal disk KB/dlv', 'PG db KB/dlv', 'worker RSS MB', 'wf backlog peak/end'],
+        [
+          'deliveries',
+          'deliv/s',
+          'closed/s',
+          'p50 ms',
+          'p99 ms',
+          'CPU ms/dlv worker',
+          'temporal',
+          'postgres',
+          'system',
+          'Temporal disk KB/dlv',
+          'PG db KB/dlv',
+          'worker RSS MB',
+          'wf backlog peak/end',
+        ],
         r.scale.map((s: PhaseResult) => [
           s.deliveries,
           fmt(s.deliveriesPerSec, 1),
@@ -130,10 +172,14 @@ function timersSection(r: BenchResult): string[] {
   if (t) {
     const per = (a: number | null, b: number | null) => {
       const d = delta(a, b);
-      return d === null ? '–' : `${(d / 1024 / t.deliveries).toFixed(2)} KB per sleeping delivery (${d >= 0 ? '+' : ''}${(d / 1048576).toFixed(1)} MB)`;
+      return d === null
+        ? '–'
+        : `${(d / 1024 / t.deliveries).toFixed(2)} KB per sleeping delivery (${d >= 0 ? '+' : ''}${(d / 1048576).toFixed(1)} MB)`;
     };
     out.push('');
-    out.push(`retry timers: ${t.deliveries} deliveries whose first attempt got HTTP 500, sleeping on a 1 h retry timer (${t.sleeping ?? '?'} workflows seen as retrying; first attempts at ${fmt(t.firstAttemptsPerSec, 1)}/s; all asleep ${fmt(t.settleSeconds, 1)} s after the last one; workflow-task backlog afterwards ${t.workflowBacklogAfter ?? '–'})`);
+    out.push(
+      `retry timers: ${t.deliveries} deliveries whose first attempt got HTTP 500, sleeping on a 1 h retry timer (${t.sleeping ?? '?'} workflows seen as retrying; first attempts at ${fmt(t.firstAttemptsPerSec, 1)}/s; all asleep ${fmt(t.settleSeconds, 1)} s after the last one; workflow-task backlog afterwards ${t.workflowBacklogAfter ?? '–'})`,
+    );
     out.push(
       table(
         ['', 'before', 'after', 'growth'],
@@ -155,19 +201,45 @@ function timersSection(r: BenchResult): string[] {
 function burstSections(r: BenchResult): string[] {
   const o = r.options;
   const out: string[] = [];
-  if (r.burst) out.push('', ...burstLines(`burst: ${r.burst.events} events from ${r.burst.producers} producers over HTTP`, r.burst, o.webhooks));
+  if (r.burst)
+    out.push('', ...burstLines(`burst: ${r.burst.events} events from ${r.burst.producers} producers over HTTP`, r.burst, o.webhooks));
   const f = r.fairness;
   if (f) {
-    out.push('', ...burstLines(`fairness: workspace A's burst of ${f.burst.expected} deliveries from ${f.burst.producers} producers`, f.burst, o.webhooks));
+    out.push(
+      '',
+      ...burstLines(
+        `fairness: workspace A's burst of ${f.burst.expected} deliveries from ${f.burst.producers} producers`,
+        f.burst,
+        o.webhooks,
+      ),
+    );
     out.push(
       table(
-        [`workspace B, one event every ${f.intervalMs} ms`, 'events', 'deliveries', 'publish→receipt p50 ms', 'p95 ms', 'p99 ms', 'publish p50 ms', 'publish p99 ms'],
+        [
+          `workspace B, one event every ${f.intervalMs} ms`,
+          'events',
+          'deliveries',
+          'publish→receipt p50 ms',
+          'p95 ms',
+          'p99 ms',
+          'publish p50 ms',
+          'publish p99 ms',
+        ],
         (
           [
             ['alone', f.alone],
             ["during A's burst", f.during],
           ] as const
-        ).map(([name, x]) => [name, x.events, x.deliveries, ms(x.latencyMs?.p50), ms(x.latencyMs?.p95), ms(x.latencyMs?.p99), ms(x.publishMs?.p50), ms(x.publishMs?.p99)]),
+        ).map(([name, x]) => [
+          name,
+          x.events,
+          x.deliveries,
+          ms(x.latencyMs?.p50),
+          ms(x.latencyMs?.p95),
+          ms(x.latencyMs?.p99),
+          ms(x.publishMs?.p50),
+          ms(x.publishMs?.p99),
+        ]),
       ),
     );
     out.push(`B's p50 during A's burst ÷ alone = ${fmt(f.p50Ratio, 2)} (p99: ${fmt(f.p99Ratio, 2)})`);
@@ -179,7 +251,11 @@ function burstSections(r: BenchResult): string[] {
 function footer(r: BenchResult): string[] {
   const out: string[] = [];
   const h = r.modes.hookflow;
-  if (h?.db) out.push('', `hookflow database check: ${JSON.stringify(h.db.byStatus)} over ${h.db.attempts} recorded attempts (${h.dbConsistent ? 'consistent with the receivers' : 'INCONSISTENT'})`);
+  if (h?.db)
+    out.push(
+      '',
+      `hookflow database check: ${JSON.stringify(h.db.byStatus)} over ${h.db.attempts} recorded attempts (${h.dbConsistent ? 'consistent with the receivers' : 'INCONSISTENT'})`,
+    );
   out.push('');
   out.push(
     `receivers: ${r.receivers.requests} requests, ${r.receivers.delivered} deliveries, ${r.receivers.injectedFailures} injected 500s, ` +

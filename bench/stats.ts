@@ -57,7 +57,12 @@ function readProcStats(): Map<number, ProcStat> | null {
     }
     const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
     // f[0] state, f[1] ppid, f[11..14] utime stime cutime cstime, f[21] rss (pages)
-    out.set(Number(name), { pid: Number(name), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]), rssPages: Number(f[21]) });
+    out.set(Number(name), {
+      pid: Number(name),
+      ppid: Number(f[1]),
+      ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]),
+      rssPages: Number(f[21]),
+    });
   }
   return out;
 }
@@ -127,7 +132,8 @@ export function dirBytes(p: string | null): number | null {
   return total;
 }
 
-export const mb = (bytes: number | null | undefined): string => (bytes === null || bytes === undefined ? '–' : (bytes / 1048576).toFixed(0));
+export const mb = (bytes: number | null | undefined): string =>
+  bytes === null || bytes === undefined ? '–' : (bytes / 1048576).toFixed(0);
 
 export function fmt(v: number | null | undefined, digits = 1): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '–';

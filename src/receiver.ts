@@ -68,7 +68,10 @@ function checkTimestamp(raw: string, nowS: number, toleranceS: number): VerifyRe
   if (!/^\d{1,12}$/.test(raw)) return { ok: false, reason: `malformed timestamp "${raw}"` };
   const diff = nowS - Number(raw);
   if (Math.abs(diff) > toleranceS) {
-    return { ok: false, reason: `timestamp ${diff > 0 ? 'too old' : 'in the future'} (${Math.abs(diff)} s off, tolerance ${toleranceS} s)` };
+    return {
+      ok: false,
+      reason: `timestamp ${diff > 0 ? 'too old' : 'in the future'} (${Math.abs(diff)} s off, tolerance ${toleranceS} s)`,
+    };
   }
   return { ok: true };
 }
@@ -130,7 +133,9 @@ export function verifyRequest(input: VerifyInput, headers: Headers, body: Buffer
       if (given.length === 0) return { ok: false, reason: `missing header ${name}` };
       const hex = hmac(Buffer.from(input.secret, 'utf8'), body).digest('hex');
       const expected = input.scheme === 'sha256' ? `sha256=${hex}` : hex;
-      return given.some((g) => safeEqual(expected, g.trim().toLowerCase())) ? { ok: true } : { ok: false, reason: `signature in ${name} does not match` };
+      return given.some((g) => safeEqual(expected, g.trim().toLowerCase()))
+        ? { ok: true }
+        : { ok: false, reason: `signature in ${name} does not match` };
     }
   }
 }
@@ -256,7 +261,8 @@ function usageError(message: string): Error {
 function parseError(err: { code?: string; message: string }): Error {
   const subject = /'([^' ]+)/.exec(err.message)?.[1] ?? '';
   if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return usageError(`${subject} needs a value`);
-  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return usageError(`unknown argument "${subject}"`);
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+    return usageError(`unknown argument "${subject}"`);
   return usageError(err.message);
 }
 
@@ -264,7 +270,12 @@ function parseError(err: { code?: string; message: string }): Error {
 export function parseReceiverArgs(argv: string[]): Omit<ReceiverOptions, 'log'> {
   let tokens;
   try {
-    ({ tokens } = parseArgs({ args: argv, strict: true, tokens: true, options: Object.fromEntries(FLAGS.map((f) => [f, { type: 'string' as const }])) }));
+    ({ tokens } = parseArgs({
+      args: argv,
+      strict: true,
+      tokens: true,
+      options: Object.fromEntries(FLAGS.map((f) => [f, { type: 'string' as const }])),
+    }));
   } catch (err) {
     throw parseError(err as Error & { code?: string });
   }
@@ -291,13 +302,15 @@ export function parseReceiverArgs(argv: string[]): Omit<ReceiverOptions, 'log'> 
   }
   const schemeArg = seen.get('--scheme');
   if (schemeArg !== undefined) {
-    if (!RECEIVER_SCHEMES.includes(schemeArg as ReceiverScheme)) throw usageError(`unknown --scheme "${schemeArg}" (known: ${RECEIVER_SCHEMES.join(', ')})`);
+    if (!RECEIVER_SCHEMES.includes(schemeArg as ReceiverScheme))
+      throw usageError(`unknown --scheme "${schemeArg}" (known: ${RECEIVER_SCHEMES.join(', ')})`);
     if (profile !== undefined && schemeArg !== scheme) throw usageError(`--profile ${profile} uses scheme ${scheme}, not ${schemeArg}`);
     scheme = schemeArg as ReceiverScheme;
   }
   const headerArg = seen.get('--header');
   if (headerArg !== undefined) {
-    if (scheme === 'standard') throw usageError('--header does not apply to the standard scheme (it uses webhook-id, webhook-timestamp, webhook-signature)');
+    if (scheme === 'standard')
+      throw usageError('--header does not apply to the standard scheme (it uses webhook-id, webhook-timestamp, webhook-signature)');
     if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/.test(headerArg)) throw usageError(`--header "${headerArg}" is not a valid header name`);
     header = headerArg;
   }

@@ -50,7 +50,13 @@ export function allowList(config: Config): Cidr[] {
 export async function startHookflow(
   config: Config,
   roles: Role[],
-  opts: { log?: Logger; progress?: (msg: string) => void; metrics?: Metrics; temporal?: TemporalOverride; spanExporter?: SpanExporter } = {},
+  opts: {
+    log?: Logger;
+    progress?: (msg: string) => void;
+    metrics?: Metrics;
+    temporal?: TemporalOverride;
+    spanExporter?: SpanExporter;
+  } = {},
 ): Promise<Running> {
   const log = opts.log ?? createLogger(config.LOG_LEVEL);
   const progress = opts.progress ?? ((m: string) => log.info(m));
@@ -63,14 +69,19 @@ export async function startHookflow(
       cleanups.push('telemetry', () => telemetry.shutdown());
       progress('tracing on (OpenTelemetry)');
     }
-    const infra = await startInfrastructure({ config, log, progress, cleanups }, { warmBundle: roles.includes('worker'), temporal: opts.temporal });
+    const infra = await startInfrastructure(
+      { config, log, progress, cleanups },
+      { warmBundle: roles.includes('worker'), temporal: opts.temporal },
+    );
     const { db, client, secretBox } = infra;
     const allow = allowList(config);
     const eager = config.HOOKFLOW_EAGER && roles.includes('worker') && (opts.temporal?.eager ?? true);
     const dispatch: DispatchDeps = { db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, eager, log };
     const dispatcher = new Dispatcher(dispatch, { maxBacklog: config.HOOKFLOW_MAX_DISPATCH_BACKLOG });
     const metrics = opts.metrics ?? createDbMetrics(db, () => dispatcher.backlog);
-    const worker = roles.includes('worker') ? await startWorkerRole(config, infra, { allow, metrics, dispatch, dispatcher, log, cleanups }) : null;
+    const worker = roles.includes('worker')
+      ? await startWorkerRole(config, infra, { allow, metrics, dispatch, dispatcher, log, cleanups })
+      : null;
     // The stack runs in reverse: the API stops accepting, then the dispatcher stops starting
     // (what it still holds is left to the reconciler), then the worker finishes its attempts.
     cleanups.push('dispatcher', () => dispatcher.stop());

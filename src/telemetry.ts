@@ -3,7 +3,13 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import {
   makeWorkflowExporter,
   OpenTelemetryActivityInboundInterceptor,
@@ -45,7 +51,9 @@ export const currentTelemetry = () => active;
  */
 export function exporterFromConfig(config: Config): SpanExporter | null {
   if (config.OTEL_SDK_DISABLED) return null;
-  const endpoint = config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (config.OTEL_EXPORTER_OTLP_ENDPOINT && `${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
+  const endpoint =
+    config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (config.OTEL_EXPORTER_OTLP_ENDPOINT && `${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
   const kind = config.OTEL_TRACES_EXPORTER ?? (endpoint ? 'otlp' : 'none');
   if (kind === 'console') return new ConsoleSpanExporter();
   if (kind === 'otlp') return new OTLPTraceExporter(endpoint ? { url: endpoint } : {});
@@ -71,7 +79,12 @@ export function startTelemetry(config: Config, override?: SpanExporter): Telemet
     clientInterceptors: [new OpenTelemetryWorkflowClientInterceptor()],
     worker: {
       interceptors: {
-        activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+        activity: [
+          (ctx) => ({
+            inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+            outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+          }),
+        ],
       },
       sinks: { exporter: makeWorkflowExporter(processor, resource) },
     },
@@ -90,7 +103,13 @@ export function startTelemetry(config: Config, override?: SpanExporter): Telemet
 export function traceRequests(): RequestHandler {
   return (req, res, next) => {
     const parent = otel.propagation.extract(otel.context.active(), req.headers);
-    const span = otel.trace.getTracer(TRACER).startSpan(`${req.method} ${req.path}`, { kind: otel.SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path } }, parent);
+    const span = otel.trace
+      .getTracer(TRACER)
+      .startSpan(
+        `${req.method} ${req.path}`,
+        { kind: otel.SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path } },
+        parent,
+      );
     res.on('finish', () => {
       const route = req.route?.path as string | undefined;
       if (route) span.updateName(`${req.method} ${req.baseUrl}${route}`);
@@ -106,19 +125,28 @@ export function traceRequests(): RequestHandler {
  * Runs an outgoing webhook request in a CLIENT span and gives it the headers that carry the
  * trace to the receiver (`traceparent`), so a receiver that traces continues the producer's trace.
  */
-export async function traceSend<T>(method: string, url: string, send: (headers: Record<string, string>) => Promise<T>, status: (r: T) => number | null): Promise<T> {
+export async function traceSend<T>(
+  method: string,
+  url: string,
+  send: (headers: Record<string, string>) => Promise<T>,
+  status: (r: T) => number | null,
+): Promise<T> {
   if (!active) return send({});
-  return active.tracer.startActiveSpan(`${method}`, { kind: otel.SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.full': url } }, async (span) => {
-    const headers: Record<string, string> = {};
-    otel.propagation.inject(otel.context.active(), headers);
-    try {
-      const result = await send(headers);
-      const code = status(result);
-      if (code !== null) span.setAttribute('http.response.status_code', code);
-      if (code === null || code >= 400) span.setStatus({ code: otel.SpanStatusCode.ERROR });
-      return result;
-    } finally {
-      span.end();
-    }
-  });
+  return active.tracer.startActiveSpan(
+    `${method}`,
+    { kind: otel.SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.full': url } },
+    async (span) => {
+      const headers: Record<string, string> = {};
+      otel.propagation.inject(otel.context.active(), headers);
+      try {
+        const result = await send(headers);
+        const code = status(result);
+        if (code !== null) span.setAttribute('http.response.status_code', code);
+        if (code === null || code >= 400) span.setStatus({ code: otel.SpanStatusCode.ERROR });
+        return result;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }

@@ -117,7 +117,13 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
         await cancel();
         return state;
       }
-      const args: AttemptInput = { deliveryId: input.deliveryId, attemptNo, trigger, scheduledAtMs: Date.now(), ...(throttleSlotAt !== null ? { throttleSlotAt } : {}) };
+      const args: AttemptInput = {
+        deliveryId: input.deliveryId,
+        attemptNo,
+        trigger,
+        scheduledAtMs: Date.now(),
+        ...(throttleSlotAt !== null ? { throttleSlotAt } : {}),
+      };
       const summary = `attempt ${attemptNo} (${trigger})`;
       // An attempt in flight is finished and recorded even if a cancel arrives meanwhile.
       const result: AttemptResult = await CancellationScope.nonCancellable(async () => {

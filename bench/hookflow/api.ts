@@ -39,7 +39,15 @@ export class HookflowApi {
   async createHooks(specs: ReceiverSpec[], events: string[], retryPolicy: Record<string, unknown>, maxAttempts: number): Promise<string[]> {
     const ids: string[] = [];
     for (const r of specs) {
-      const res = await this.call('POST', '/v1/webhooks', { url: r.url, events, name: `bench ${r.kind} ${r.index}`, profile: 'standard', secret: r.secret, retry_policy: retryPolicy, max_attempts: maxAttempts });
+      const res = await this.call('POST', '/v1/webhooks', {
+        url: r.url,
+        events,
+        name: `bench ${r.kind} ${r.index}`,
+        profile: 'standard',
+        secret: r.secret,
+        retry_policy: retryPolicy,
+        max_attempts: maxAttempts,
+      });
       if (res.status !== 201) throw new Error(`POST /v1/webhooks: HTTP ${res.status} ${JSON.stringify(res.json)}`);
       ids.push(String(res.json.id));
     }

@@ -19,14 +19,28 @@ export function burstResult(r: PhaseResult, phase: Phase, producerCount: number,
 }
 
 /** A burst phase of `events` from the run's producers through `api` (Hookflow's HTTP API). */
-export async function burst(run: HookflowRun, api: HookflowApi, name: string, events: number, alongside?: (phase: Phase) => Promise<void>): Promise<BurstResult> {
+export async function burst(
+  run: HookflowRun,
+  api: HookflowApi,
+  name: string,
+  events: number,
+  alongside?: (phase: Phase) => Promise<void>,
+): Promise<BurstResult> {
   const { ctx } = run;
   const { opts } = ctx;
   const p = newPhase(ctx, 'hookflow', name, events);
   const drive = producers(ctx, p, opts.burstProducers, api.publisher(HOOKFLOW_EVENT, opts.webhooks));
-  const r = await measure(ctx, run.target, `hookflow ${name}`, p, alongside ? async () => void (await Promise.all([drive(), alongside(p)])) : drive);
+  const r = await measure(
+    ctx,
+    run.target,
+    `hookflow ${name}`,
+    p,
+    alongside ? async () => void (await Promise.all([drive(), alongside(p)])) : drive,
+  );
   const b = burstResult(r, p, opts.burstProducers, run.sustainedPerSec);
-  ctx.say(`hookflow ${name}: ${events} events accepted at ${b.acceptedPerSec}/s (publish p50 ${b.publishMs?.p50} p99 ${b.publishMs?.p99} ms, ${b.rejected} rejected), all delivered after ${b.allDeliveredSeconds} s`);
+  ctx.say(
+    `hookflow ${name}: ${events} events accepted at ${b.acceptedPerSec}/s (publish p50 ${b.publishMs?.p50} p99 ${b.publishMs?.p99} ms, ${b.rejected} rejected), all delivered after ${b.allDeliveredSeconds} s`,
+  );
   return b;
 }
 

@@ -17,5 +17,6 @@ export async function checkDatabase(run: HookflowRun, mode: ModeResult): Promise
   }
   mode.db = db!;
   mode.dbConsistent = (db!.byStatus.success ?? 0) === expected && Object.keys(db!.byStatus).length === 1;
-  if (!mode.dbConsistent) ctx.errors.push(`hookflow database shows ${JSON.stringify(db!.byStatus)} for the bench webhooks, expected ${expected} success`);
+  if (!mode.dbConsistent)
+    ctx.errors.push(`hookflow database shows ${JSON.stringify(db!.byStatus)} for the bench webhooks, expected ${expected} success`);
 }

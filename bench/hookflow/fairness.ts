@@ -8,7 +8,12 @@ import { burst } from './burst';
 /** Upper bound of B's events during A's burst (B stops publishing there). */
 const MAX_B_EVENTS = 100_000;
 
-const summary = (p: Phase) => ({ events: p.events, deliveries: p.delivered, latencyMs: percentiles(p.latencies), publishMs: percentiles(p.publishDurations) });
+const summary = (p: Phase) => ({
+  events: p.events,
+  deliveries: p.delivered,
+  latencyMs: percentiles(p.latencies),
+  publishMs: percentiles(p.publishDurations),
+});
 
 /**
  * Noisy neighbour: workspace B publishes one event every I ms, first alone (its baseline), then
@@ -30,7 +35,9 @@ export async function runFairness(run: HookflowRun): Promise<FairnessResult> {
   await measure(ctx, run.target, 'hookflow fairness B alone', alone, openLoop(ctx, alone, perSec, publishB));
 
   const aEvents = Math.ceil(opts.fairnessDeliveries / opts.webhooks);
-  ctx.say(`hookflow fairness: workspace A publishes ${aEvents * opts.webhooks} deliveries from ${opts.burstProducers} producers while B goes on`);
+  ctx.say(
+    `hookflow fairness: workspace A publishes ${aEvents * opts.webhooks} deliveries from ${opts.burstProducers} producers while B goes on`,
+  );
   const during = newPhase(ctx, 'hookflow', 'fair-b-during', MAX_B_EVENTS);
   try {
     const alongside = async (a: Phase) => {
@@ -42,7 +49,11 @@ export async function runFairness(run: HookflowRun): Promise<FairnessResult> {
           seen = during.delivered;
           since = Date.now();
         } else if (Date.now() - since > opts.stallTimeoutS * 1000) {
-          abort.fail(new Error(`hookflow fairness: workspace B got no delivery for ${opts.stallTimeoutS} s (${during.delivered}/${during.expected})`));
+          abort.fail(
+            new Error(
+              `hookflow fairness: workspace B got no delivery for ${opts.stallTimeoutS} s (${during.delivered}/${during.expected})`,
+            ),
+          );
         }
       }, 1000);
       try {
@@ -52,7 +63,14 @@ export async function runFairness(run: HookflowRun): Promise<FairnessResult> {
       }
     };
     const burstA = await burst(run, run.api, 'fairness A burst', aEvents, alongside);
-    const res: FairnessResult = { intervalMs: opts.fairnessIntervalMs, burst: burstA, alone: summary(alone), during: summary(during), p50Ratio: null, p99Ratio: null };
+    const res: FairnessResult = {
+      intervalMs: opts.fairnessIntervalMs,
+      burst: burstA,
+      alone: summary(alone),
+      during: summary(during),
+      p50Ratio: null,
+      p99Ratio: null,
+    };
     const r = (x?: number, y?: number) => (x !== undefined && y ? Math.round((x / y) * 100) / 100 : null);
     res.p50Ratio = r(res.during.latencyMs?.p50, res.alone.latencyMs?.p50);
     res.p99Ratio = r(res.during.latencyMs?.p99, res.alone.latencyMs?.p99);

@@ -24,4 +24,3 @@ export interface HookflowRun {
   /** A new workspace with its own key and client (closed with the mode). */
   workspace(name: string): Promise<HookflowApi>;
 }
-

@@ -10,7 +10,15 @@ export async function runScale(run: HookflowRun): Promise<PhaseResult[]> {
   for (const size of ctx.opts.scale) {
     const events = Math.ceil(size / ctx.opts.webhooks);
     const p = newPhase(ctx, 'hookflow', `scale${size}`, events);
-    out.push(await measure(ctx, run.target, `hookflow scale ${events * ctx.opts.webhooks}`, p, closedLoop(ctx, p, run.api.publisher(HOOKFLOW_EVENT, ctx.opts.webhooks))));
+    out.push(
+      await measure(
+        ctx,
+        run.target,
+        `hookflow scale ${events * ctx.opts.webhooks}`,
+        p,
+        closedLoop(ctx, p, run.api.publisher(HOOKFLOW_EVENT, ctx.opts.webhooks)),
+      ),
+    );
   }
   return out;
 }

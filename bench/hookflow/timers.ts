@@ -18,7 +18,12 @@ export async function runTimers(run: HookflowRun): Promise<TimersResult> {
   const events = Math.ceil(opts.timers / perEvent);
   const expected = events * perEvent;
   ctx.say(`hookflow: ${expected} deliveries to endpoints that answer 500, retry in 1 h: measuring them asleep`);
-  const ids = await run.api.createHooks(receivers.fail, ['bench.timer'], { schedule: ['1h'], jitter: 0, notify_after_consecutive_failures: 1000, disable_after_failing_for: null }, 2);
+  const ids = await run.api.createHooks(
+    receivers.fail,
+    ['bench.timer'],
+    { schedule: ['1h'], jitter: 0, notify_after_consecutive_failures: 1000, disable_after_failing_for: null },
+    2,
+  );
   const dbStats = () => abort.race(run.apiChild.request<DbStats>('dbStats', { webhookIds: ids }));
   const before = await procStats(target.procs, true);
   const tree0 = sampleTrees({ temporal: stack.dev?.process.pid });

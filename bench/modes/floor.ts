@@ -15,7 +15,13 @@ export const setupFloor: SetupMode = async (ctx, cleanup) => {
       const eventId = `evt_${phase.id}_${seq}`;
       const body = standardEnvelope(eventId, 'bench.delivery', new Date(), payload(ctx.opts.payloadBytes, phase, seq));
       await Promise.all(
-        ctx.refs.map((r, i) => ctx.stack.client.workflow.start('naiveDelivery', { taskQueue, workflowId: `naive-${eventId}-${i}`, args: [r.url, eventId, body] })),
+        ctx.refs.map((r, i) =>
+          ctx.stack.client.workflow.start('naiveDelivery', {
+            taskQueue,
+            workflowId: `naive-${eventId}-${i}`,
+            args: [r.url, eventId, body],
+          }),
+        ),
       );
     },
   };

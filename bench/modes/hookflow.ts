@@ -76,7 +76,18 @@ export const setupHookflow: SetupMode = async (ctx, cleanup) => {
   const main = await workspace('bench');
   // Retries 1 s apart so that injected failures complete within the run.
   const mainHooks = await main.createHooks(ctx.receivers.ok, [HOOKFLOW_EVENT], { schedule: ['1s'], jitter: 0 }, 10);
-  const run: HookflowRun = { ctx, target, apiChild: api.child, apiUrl: api.info.apiUrl!, taskQueue, api: main, mainHooks, sustainedPerSec: null, checked: [{ api: main, hooks: mainHooks }], workspace };
+  const run: HookflowRun = {
+    ctx,
+    target,
+    apiChild: api.child,
+    apiUrl: api.info.apiUrl!,
+    taskQueue,
+    api: main,
+    mainHooks,
+    sustainedPerSec: null,
+    checked: [{ api: main, hooks: mainHooks }],
+    workspace,
+  };
   return {
     target,
     publish: main.publisher(HOOKFLOW_EVENT, opts.webhooks),

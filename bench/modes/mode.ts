@@ -21,11 +21,23 @@ export type SetupMode = (ctx: BenchContext, cleanup: CleanupStack) => Promise<Mo
 
 /** An event for the children that build the envelope themselves (ceiling, limit). */
 export function eventMessage(ctx: BenchContext, phase: Phase, seq: number): EventMessage {
-  return { phase: phase.id, seq, eventId: `evt_${phase.id}_${seq}`, createdAt: Date.now(), type_: 'bench.delivery', data: payload(ctx.opts.payloadBytes, phase, seq) };
+  return {
+    phase: phase.id,
+    seq,
+    eventId: `evt_${phase.id}_${seq}`,
+    createdAt: Date.now(),
+    type_: 'bench.delivery',
+    data: payload(ctx.opts.payloadBytes, phase, seq),
+  };
 }
 
 /** The floor's or the limit's child: a Temporal worker on its own task queue of this run. */
-export async function startWorkerChild(ctx: BenchContext, cleanup: CleanupStack, mode: 'floor' | 'limit', taskQueue: string): Promise<RpcChild> {
+export async function startWorkerChild(
+  ctx: BenchContext,
+  cleanup: CleanupStack,
+  mode: 'floor' | 'limit',
+  taskQueue: string,
+): Promise<RpcChild> {
   const child = await forkChild(ctx.abort, mode, ctx.opts.cpuProfDir);
   cleanup.push(`${mode} process`, () => child.stop(!!ctx.abort.error));
   const init: InitMessage = { mode, address: ctx.stack.temporalAddress, namespace: 'default', taskQueue, receivers: ctx.refs };

@@ -16,9 +16,17 @@ export function createNaiveActivities(secrets: Map<string, string>, dispatcher: 
       const info = Context.current().info;
       const msgId = info.workflowExecution?.workflowId ?? info.activityId;
       const headers = standardSignatureHeaders(secret, msgId, Math.floor(Date.now() / 1000), body);
-      const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, dispatcher, headersTimeout: 30_000, bodyTimeout: 30_000 });
+      const res = await request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+        dispatcher,
+        headersTimeout: 30_000,
+        bodyTimeout: 30_000,
+      });
       await res.body.dump();
-      if (res.statusCode < 200 || res.statusCode >= 300) throw ApplicationFailure.retryable(`HTTP ${res.statusCode} delivering ${eventId} to ${url}`);
+      if (res.statusCode < 200 || res.statusCode >= 300)
+        throw ApplicationFailure.retryable(`HTTP ${res.statusCode} delivering ${eventId} to ${url}`);
     },
   };
 }

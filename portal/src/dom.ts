@@ -72,8 +72,26 @@ export function table(head: string[], rows: Child[][], caption?: string): HTMLEl
       'table',
       {},
       caption ? h('caption', {}, caption) : null,
-      h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col' }, c)))),
-      h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => h('td', { 'data-label': head[i] }, c))))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          head.map((c) => h('th', { scope: 'col' }, c)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        rows.map((r) =>
+          h(
+            'tr',
+            {},
+            r.map((c, i) => h('td', { 'data-label': head[i] }, c)),
+          ),
+        ),
+      ),
     ),
   );
 }

@@ -51,9 +51,15 @@ export async function render(): Promise<void> {
     if (err instanceof SignInNeeded) {
       signOut();
       renderNav();
-      replace(main, signInPage(() => void render()));
+      replace(
+        main,
+        signInPage(() => void render()),
+      );
     } else {
-      replace(main, h('section', {}, h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, (err as Error).message)));
+      replace(
+        main,
+        h('section', {}, h('h1', {}, 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, (err as Error).message)),
+      );
     }
   } finally {
     main.removeAttribute('aria-busy');

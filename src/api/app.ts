@@ -38,10 +38,16 @@ export function createApp(deps: ApiDeps, opts: AppOptions = {}): Express {
     const started = performance.now();
     const end = opts.metrics?.httpDuration.startTimer({ method: req.method });
     res.on('finish', () => {
-      end?.({ route: (req.route?.path as string | undefined) ? `${req.baseUrl}${req.route.path}` : 'unmatched', status: String(res.statusCode) });
+      end?.({
+        route: (req.route?.path as string | undefined) ? `${req.baseUrl}${req.route.path}` : 'unmatched',
+        status: String(res.statusCode),
+      });
       // Successful reads are the bulk of the traffic and say little: debug in development.
       const quiet = deps.config.NODE_ENV === 'development' && req.method === 'GET' && res.statusCode < 300;
-      deps.log[quiet ? 'debug' : 'info']({ reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request');
+      deps.log[quiet ? 'debug' : 'info'](
+        { reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) },
+        'request',
+      );
     });
     next();
   });

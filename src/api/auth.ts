@@ -60,7 +60,13 @@ async function lookUp(db: Db, token: string): Promise<AuthContext | null> {
     const s = await findPortalSession(db, token);
     if (!s) return null;
     const scopes = s.read_only ? PORTAL_READ : PORTAL_MANAGE;
-    return { workspaceId: s.workspace_id, homeWorkspaceId: s.workspace_id, keyId: s.id, scopes, portal: { readOnly: s.read_only, expiresAt: s.expires_at } };
+    return {
+      workspaceId: s.workspace_id,
+      homeWorkspaceId: s.workspace_id,
+      keyId: s.id,
+      scopes,
+      portal: { readOnly: s.read_only, expiresAt: s.expires_at },
+    };
   }
   const row = await findApiKey(db, token);
   return row ? { workspaceId: row.workspace_id, homeWorkspaceId: row.workspace_id, keyId: row.id, scopes: row.scopes } : null;
@@ -93,7 +99,9 @@ export function authenticate(db: Db): RequestHandler {
       const ctx = await lookUp(db, token);
       if (!ctx) {
         cache.delete(token);
-        return next(new ProblemError(401, 'Unauthorized', token.startsWith(PORTAL_TOKEN_PREFIX) ? 'invalid portal session' : 'invalid API key'));
+        return next(
+          new ProblemError(401, 'Unauthorized', token.startsWith(PORTAL_TOKEN_PREFIX) ? 'invalid portal session' : 'invalid API key'),
+        );
       }
       hit = { ctx, at: now };
       remember(cache, token, hit);
@@ -108,7 +116,13 @@ export function authenticate(db: Db): RequestHandler {
       const admin = ctx.scopes.includes(ADMIN_SCOPE);
       const id = await resolveWorkspace(db, named, now);
       if (!admin && id !== ctx.homeWorkspaceId) {
-        return next(new ProblemError(403, 'Forbidden', `this ${ctx.portal ? 'portal session' : 'API key'} can only act on its own workspace; ${WORKSPACE_HEADER} names another`));
+        return next(
+          new ProblemError(
+            403,
+            'Forbidden',
+            `this ${ctx.portal ? 'portal session' : 'API key'} can only act on its own workspace; ${WORKSPACE_HEADER} names another`,
+          ),
+        );
       }
       if (!id) return next(new ProblemError(404, 'Not Found', `workspace ${named} does not exist`));
       workspaceId = id;
@@ -161,5 +175,7 @@ export const PORTAL_OPERATIONS: ReadonlySet<string> = new Set([
 
 export function portalGuard(operationId: string): RequestHandler {
   return (req, _res, next) =>
-    req.auth?.portal && !PORTAL_OPERATIONS.has(operationId) ? next(new ProblemError(403, 'Forbidden', `a portal session cannot call ${operationId}`)) : next();
+    req.auth?.portal && !PORTAL_OPERATIONS.has(operationId)
+      ? next(new ProblemError(403, 'Forbidden', `a portal session cannot call ${operationId}`))
+      : next();
 }

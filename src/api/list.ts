@@ -34,7 +34,11 @@ export const ListQuery = listQuery();
 export const listOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), next_cursor: z.string().nullable() });
 
 /** A page from `limit + 1` rows: the extra row only says whether there is a next page. */
-export function page<T>(rows: T[], limit: number, key: (row: T) => string = (row) => (row as { id: string }).id): { items: T[]; next_cursor: string | null } {
+export function page<T>(
+  rows: T[],
+  limit: number,
+  key: (row: T) => string = (row) => (row as { id: string }).id,
+): { items: T[]; next_cursor: string | null } {
   const items = rows.slice(0, limit);
   return { items, next_cursor: rows.length > limit ? encodeCursor(key(items[items.length - 1])) : null };
 }

@@ -8,7 +8,8 @@ const registry = new Map<string, RouteSpec>();
 export function register(spec: RouteSpec): void {
   const key = `${spec.method} ${spec.path}`;
   for (const [other, s] of registry) {
-    if (other !== key && s.operationId === spec.operationId) throw new Error(`operationId ${spec.operationId} of ${key} is already used by ${other}`);
+    if (other !== key && s.operationId === spec.operationId)
+      throw new Error(`operationId ${spec.operationId} of ${key} is already used by ${other}`);
   }
   registry.set(key, spec);
 }
@@ -41,18 +42,25 @@ const schema = (s: z.ZodType, io: 'input' | 'output') => {
 };
 
 /** Every route acts on the workspace this header names (admin keys; others only their own). */
-const WORKSPACE_PARAM = { name: 'Hookflow-Workspace', description: 'act on this workspace (ws_… id or uid): any with an admin key, else only the caller’s own (403)' };
+const WORKSPACE_PARAM = {
+  name: 'Hookflow-Workspace',
+  description: 'act on this workspace (ws_… id or uid): any with an admin key, else only the caller’s own (403)',
+};
 
 function parameters(spec: RouteSpec) {
   const out: Record<string, unknown>[] = [];
-  for (const [where, s] of [['path', spec.params], ['query', spec.query]] as const) {
+  for (const [where, s] of [
+    ['path', spec.params],
+    ['query', spec.query],
+  ] as const) {
     if (!s) continue;
     const js = schema(s, 'input') as { properties?: Record<string, unknown>; required?: string[] };
     for (const [name, sch] of Object.entries(js.properties ?? {})) {
       out.push({ name, in: where, required: where === 'path' || (js.required ?? []).includes(name), schema: sch });
     }
   }
-  for (const h of [...(spec.headers ?? []), WORKSPACE_PARAM]) out.push({ name: h.name, in: 'header', required: false, description: h.description, schema: { type: 'string', maxLength: 255 } });
+  for (const h of [...(spec.headers ?? []), WORKSPACE_PARAM])
+    out.push({ name: h.name, in: 'header', required: false, description: h.description, schema: { type: 'string', maxLength: 255 } });
   return out;
 }
 
@@ -63,7 +71,9 @@ export function buildOpenApi(): Record<string, unknown> {
     const p = `/v1${spec.path.replace(/:(\w+)/g, '{$1}')}`;
     const responses: Record<string, unknown> = {};
     for (const [status, s] of Object.entries(spec.responses)) {
-      responses[status] = s ? { description: 'OK', content: { 'application/json': { schema: schema(s, 'output') } } } : { description: 'No content' };
+      responses[status] = s
+        ? { description: 'OK', content: { 'application/json': { schema: schema(s, 'output') } } }
+        : { description: 'No content' };
     }
     for (const [status, description] of Object.entries(ERROR_STATUSES)) {
       responses[status] ??= { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };

@@ -81,6 +81,10 @@ export function route<S extends RouteSpec>(r: Router, deps: ApiDeps, spec: S, ha
     ...(spec.idempotent ? [idempotent(deps.db, `${spec.method.toUpperCase()} /v1${spec.path}`)] : []),
   ];
   r[spec.method](spec.path, ...before, (req: Request, res: Response) =>
-    handler(deps, { ...(res.locals.input as Pick<Input<S>, 'params' | 'query' | 'body'>), auth: req.auth!, workspaceId: ws(req), req }, res),
+    handler(
+      deps,
+      { ...(res.locals.input as Pick<Input<S>, 'params' | 'query' | 'body'>), auth: req.auth!, workspaceId: ws(req), req },
+      res,
+    ),
   );
 }

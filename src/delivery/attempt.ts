@@ -71,7 +71,14 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
 
   if (webhook.rate_limit_per_s) {
     const slot = await takeSendSlot(db, webhook.id, webhook.rate_limit_per_s, input.throttleSlotAt ?? null);
-    if (!slot.send) return { status: delivery.status, nextDelayMs: null, responseCode: null, errorClass: null, throttle: { waitMs: slot.waitMs, slotAt: slot.slotAt } };
+    if (!slot.send)
+      return {
+        status: delivery.status,
+        nextDelayMs: null,
+        responseCode: null,
+        errorClass: null,
+        throttle: { waitMs: slot.waitMs, slotAt: slot.slotAt },
+      };
   }
 
   const startedAt = now();
@@ -82,7 +89,12 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
     webhook,
     event,
     outcome,
-    rules: { deliveryId: delivery.id, kind: isTest ? 'test' : webhook.is_system ? 'system' : 'regular', policy: webhook.retry_policy, maxAttempts: webhook.max_attempts },
+    rules: {
+      deliveryId: delivery.id,
+      kind: isTest ? 'test' : webhook.is_system ? 'system' : 'regular',
+      policy: webhook.retry_policy,
+      maxAttempts: webhook.max_attempts,
+    },
     now: now(),
     random: deps.random,
     attempt: {
@@ -121,4 +133,3 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
   });
   return result;
 }
-

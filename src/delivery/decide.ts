@@ -80,7 +80,10 @@ export function decide(
 
   const failed = streak?.kind === 'failed' ? streak : null;
   if (failed?.crossed) {
-    notifications.push({ kind: 'endpoint.failing', data: { consecutive_failures: failed.consecutiveFailures, failing_since: failed.failingSince } });
+    notifications.push({
+      kind: 'endpoint.failing',
+      data: { consecutive_failures: failed.consecutiveFailures, failing_since: failed.failingSince },
+    });
   }
   const retryAfterMs = outcome.retryAfter === null ? null : parseRetryAfter(outcome.retryAfter, now);
   const delay = outcome.gone ? null : nextDelay(policy, maxAttempts, attemptNo, retryAfterMs, random);
@@ -92,7 +95,12 @@ export function decide(
     notifications.push({ kind: 'delivery.exhausted', data: { attempts: attemptNo } });
     if (policy.disable_on_exhaustion) disable = `delivery ${rules.deliveryId} failed after ${attemptNo} attempts`;
   }
-  if (!disable && failed && policy.disable_after_failing_for !== null && now - failed.failingSince.getTime() >= policy.disable_after_failing_for) {
+  if (
+    !disable &&
+    failed &&
+    policy.disable_after_failing_for !== null &&
+    now - failed.failingSince.getTime() >= policy.disable_after_failing_for
+  ) {
     disable = `failing since ${failed.failingSince.toISOString()}`;
   }
   return { status: delay === null ? 'failed' : 'retrying', nextDelayMs: delay, webhookChange: disable ? { disable } : null, notifications };

@@ -8,7 +8,11 @@ import { classifyAddress, normalizeHost, type BlockReason, type Cidr } from './s
 
 export class SsrfBlockedError extends Error {
   readonly code = 'ESSRFBLOCKED';
-  constructor(readonly reason: BlockReason, readonly address: string, hostname?: string) {
+  constructor(
+    readonly reason: BlockReason,
+    readonly address: string,
+    hostname?: string,
+  ) {
     super(`SSRF guard blocked ${hostname && hostname !== address ? `${hostname} (${address})` : address}: ${reason}`);
     this.name = 'SsrfBlockedError';
   }

@@ -45,7 +45,12 @@ export function createSender(dispatcher: Dispatcher): Sender {
   return async (req) => {
     const started = performance.now();
     try {
-      return await traceSend(req.method, req.url, (trace) => send(dispatcher, req, trace, started), (r) => (r.kind === 'response' ? r.statusCode : null));
+      return await traceSend(
+        req.method,
+        req.url,
+        (trace) => send(dispatcher, req, trace, started),
+        (r) => (r.kind === 'response' ? r.statusCode : null),
+      );
     } catch (err) {
       return failed(err, started);
     }
@@ -64,7 +69,13 @@ async function send(dispatcher: Dispatcher, req: SendRequest, trace: Record<stri
       signal: AbortSignal.timeout(req.timeoutMs),
     });
     const body = await readCapped(res.body).catch(() => '');
-    return { kind: 'response', statusCode: res.statusCode, headers: res.headers, body, durationMs: Math.round(performance.now() - started) };
+    return {
+      kind: 'response',
+      statusCode: res.statusCode,
+      headers: res.headers,
+      body,
+      durationMs: Math.round(performance.now() - started),
+    };
   } catch (err) {
     return failed(err, started);
   }

@@ -103,7 +103,14 @@ export async function recordFailure(db: Db, r: Recorded, queued: string[]): Prom
 async function persistNotifications(trx: Db, r: Recorded, d: Decision, queued: string[]): Promise<void> {
   const { webhook, event, attempt } = r;
   const send = async (kind: Decision['notifications'][number]['kind'], data: Record<string, unknown>) => {
-    const payload = { webhook_id: webhook.id, webhook_name: webhook.name, url: webhook.url, delivery_id: attempt.delivery_id, event_id: event.id, ...data };
+    const payload = {
+      webhook_id: webhook.id,
+      webhook_name: webhook.name,
+      url: webhook.url,
+      delivery_id: attempt.delivery_id,
+      event_id: event.id,
+      ...data,
+    };
     const eventId = await notify(trx, { workspace_id: webhook.workspace_id, webhook_id: webhook.id, kind, payload });
     if (eventId) queued.push(eventId);
   };

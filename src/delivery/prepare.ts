@@ -21,10 +21,20 @@ export function activeSecrets(webhook: WebhookRow, box: SecretBox, now: number):
 /** The request of one attempt (pure): the profile's envelope, the body, signatures and headers. */
 export function prepareRequest(webhook: WebhookRow, event: EventRow, deliveryId: string, secrets: string[], now: number): SendRequest {
   const profile = PROFILES[webhook.profile];
-  const envelope = buildEnvelope(profile.envelope, { id: event.id, type: event.type, createdAt: event.created_at, data: event.payload }, webhook.id);
+  const envelope = buildEnvelope(
+    profile.envelope,
+    { id: event.id, type: event.type, createdAt: event.created_at, data: event.payload },
+    webhook.id,
+  );
   const body = encodeBody(webhook.content_type, envelope);
   const timestamp = Math.floor(now / 1000);
-  const signatureHeaders = sign(webhook.signature_scheme, { secrets, msgId: deliveryId, timestamp, body, header: webhook.signature_header });
+  const signatureHeaders = sign(webhook.signature_scheme, {
+    secrets,
+    msgId: deliveryId,
+    timestamp,
+    body,
+    header: webhook.signature_header,
+  });
   const extraIds: Record<string, string> =
     profile.envelope === 'generic' ? { 'X-Webhook-ID': deliveryId, 'X-Webhook-Timestamp': String(timestamp) } : {};
   return {

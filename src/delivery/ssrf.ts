@@ -7,40 +7,72 @@ import * as ipaddr from 'ipaddr.js';
 type IP = ipaddr.IPv4 | ipaddr.IPv6;
 
 export type BlockReason =
-  | 'loopback' | 'private' | 'cgnat' | 'link_local' | 'metadata' | 'unique_local'
-  | 'multicast' | 'unspecified' | 'broadcast' | 'reserved' | 'benchmarking'
+  | 'loopback'
+  | 'private'
+  | 'cgnat'
+  | 'link_local'
+  | 'metadata'
+  | 'unique_local'
+  | 'multicast'
+  | 'unspecified'
+  | 'broadcast'
+  | 'reserved'
+  | 'benchmarking'
   | 'documentation'
   | 'invalid'; // not parseable as an IP: fail closed instead of throwing mid-connect
 
-export interface Cidr { readonly addr: IP; readonly prefix: number; readonly text: string }
+export interface Cidr {
+  readonly addr: IP;
+  readonly prefix: number;
+  readonly text: string;
+}
 
 export type CheckUrlReason =
-  | BlockReason | 'url_too_long' | 'invalid_url' | 'unsupported_scheme'
-  | 'credentials_in_url' | 'https_required' | 'invalid_host';
+  BlockReason | 'url_too_long' | 'invalid_url' | 'unsupported_scheme' | 'credentials_in_url' | 'https_required' | 'invalid_host';
 
 export const MAX_URL_LENGTH = 2048;
 
 // ipaddr.js's range() names the IANA special-purpose ranges; this maps each name to a reason
 // (null: globally routable). A name missing here (a newer ipaddr.js) fails closed as reserved.
 const RANGE_REASONS: Record<string, BlockReason | null> = {
-  unicast: null, as112: null, as112v6: null, amt: null, // public anycast services
-  unspecified: 'unspecified', broadcast: 'broadcast', multicast: 'multicast', linkLocal: 'link_local',
-  loopback: 'loopback', carrierGradeNat: 'cgnat', private: 'private', reserved: 'reserved',
-  uniqueLocal: 'unique_local', deprecatedSiteLocal: 'private', benchmarking: 'benchmarking',
-  discard: 'reserved', rfc6145: 'reserved', rfc6052: 'reserved', // only local-use NAT64 is left here
-  deprecatedOrchid: 'reserved', orchid2: 'reserved', droneRemoteIdProtocolEntityTags: 'reserved',
+  unicast: null,
+  as112: null,
+  as112v6: null,
+  amt: null, // public anycast services
+  unspecified: 'unspecified',
+  broadcast: 'broadcast',
+  multicast: 'multicast',
+  linkLocal: 'link_local',
+  loopback: 'loopback',
+  carrierGradeNat: 'cgnat',
+  private: 'private',
+  reserved: 'reserved',
+  uniqueLocal: 'unique_local',
+  deprecatedSiteLocal: 'private',
+  benchmarking: 'benchmarking',
+  discard: 'reserved',
+  rfc6145: 'reserved',
+  rfc6052: 'reserved', // only local-use NAT64 is left here
+  deprecatedOrchid: 'reserved',
+  orchid2: 'reserved',
+  droneRemoteIdProtocolEntityTags: 'reserved',
   segmentRouting: 'reserved',
 };
 
 // Finer reasons than range() gives, for addresses inside its ranges; checked first.
-const REFINED: [[IP, number], BlockReason][] = ([
-  ['169.254.169.254/32', 'metadata'], // AWS/GCP/Azure/OpenStack instance metadata
-  ['169.254.170.2/32', 'metadata'], // AWS ECS task metadata / credentials
-  ['fd00:ec2::254/128', 'metadata'], // AWS IMDS over IPv6
-  ['192.0.2.0/24', 'documentation'], ['198.51.100.0/24', 'documentation'], ['203.0.113.0/24', 'documentation'],
-  ['2001:db8::/32', 'documentation'], ['3fff::/20', 'documentation'],
-  ['198.18.0.0/15', 'benchmarking'],
-] as [string, BlockReason][]).map(([c, r]) => [ipaddr.parseCIDR(c), r]);
+const REFINED: [[IP, number], BlockReason][] = (
+  [
+    ['169.254.169.254/32', 'metadata'], // AWS/GCP/Azure/OpenStack instance metadata
+    ['169.254.170.2/32', 'metadata'], // AWS ECS task metadata / credentials
+    ['fd00:ec2::254/128', 'metadata'], // AWS IMDS over IPv6
+    ['192.0.2.0/24', 'documentation'],
+    ['198.51.100.0/24', 'documentation'],
+    ['203.0.113.0/24', 'documentation'],
+    ['2001:db8::/32', 'documentation'],
+    ['3fff::/20', 'documentation'],
+    ['198.18.0.0/15', 'benchmarking'],
+  ] as [string, BlockReason][]
+).map(([c, r]) => [ipaddr.parseCIDR(c), r]);
 
 const NAT64_WELL_KNOWN = ipaddr.parseCIDR('64:ff9b::/96');
 const V4_COMPATIBLE = ipaddr.parseCIDR('::/96'); // deprecated ::a.b.c.d
@@ -92,11 +124,11 @@ function parseIpLiteral(s: string, allowZone: boolean): IP | null {
 
 function isAllowed(a: IP, allow: readonly Cidr[]): boolean {
   // A mapped address reaches the embedded v4 host, so it must match v4 CIDRs.
-  const alt = a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress()
-    ? (a as ipaddr.IPv6).toIPv4Address() : null;
-  return allow.some(({ addr, prefix }) =>
-    (addr.kind() === a.kind() && a.match(addr, prefix)) ||
-    (alt !== null && addr.kind() === 'ipv4' && alt.match(addr, prefix)));
+  const alt = a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress() ? (a as ipaddr.IPv6).toIPv4Address() : null;
+  return allow.some(
+    ({ addr, prefix }) =>
+      (addr.kind() === a.kind() && a.match(addr, prefix)) || (alt !== null && addr.kind() === 'ipv4' && alt.match(addr, prefix)),
+  );
 }
 
 export function classifyAddress(ip: string, allow: readonly Cidr[] = []): BlockReason | null {
@@ -106,24 +138,28 @@ export function classifyAddress(ip: string, allow: readonly Cidr[] = []): BlockR
 }
 
 export function parseCidrList(s: string): Cidr[] {
-  return s.split(',').map((e) => e.trim()).filter((e) => e !== '').map((entry) => {
-    const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(entry);
-    // Only canonical literals here: "127.1/8" style shorthands in config are more likely typos
-    // than intent, and a zone id has no place in a range.
-    let addr = m ? parseIpLiteral(m[1], false) : null;
-    if (!m || !addr) {
-      throw new Error(`invalid CIDR "${entry}": expected an IPv4/IPv6 address with optional /prefix`);
-    }
-    const max = addr.kind() === 'ipv4' ? 32 : 128;
-    let prefix = m[2] === undefined ? max : Number(m[2]);
-    if (prefix > max) throw new Error(`invalid CIDR "${entry}": prefix must be 0..${max}`);
-    // ::ffff:a.b.c.d/104 etc. describe v4 space; store as v4 so both forms match.
-    if (max === 128 && prefix >= 96 && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
-      addr = (addr as ipaddr.IPv6).toIPv4Address();
-      prefix -= 96;
-    }
-    return { addr, prefix, text: entry };
-  });
+  return s
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')
+    .map((entry) => {
+      const m = /^([^/]+)(?:\/(\d{1,3}))?$/.exec(entry);
+      // Only canonical literals here: "127.1/8" style shorthands in config are more likely typos
+      // than intent, and a zone id has no place in a range.
+      let addr = m ? parseIpLiteral(m[1], false) : null;
+      if (!m || !addr) {
+        throw new Error(`invalid CIDR "${entry}": expected an IPv4/IPv6 address with optional /prefix`);
+      }
+      const max = addr.kind() === 'ipv4' ? 32 : 128;
+      let prefix = m[2] === undefined ? max : Number(m[2]);
+      if (prefix > max) throw new Error(`invalid CIDR "${entry}": prefix must be 0..${max}`);
+      // ::ffff:a.b.c.d/104 etc. describe v4 space; store as v4 so both forms match.
+      if (max === 128 && prefix >= 96 && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
+        addr = (addr as ipaddr.IPv6).toIPv4Address();
+        prefix -= 96;
+      }
+      return { addr, prefix, text: entry };
+    });
 }
 
 /**
@@ -155,7 +191,11 @@ export function checkUrl(
   const fail = (reason: CheckUrlReason, detail: string) => ({ ok: false as const, reason, detail });
   if (rawUrl.length > MAX_URL_LENGTH) return fail('url_too_long', `URL exceeds ${MAX_URL_LENGTH} characters`);
   let url: URL;
-  try { url = new URL(rawUrl); } catch { return fail('invalid_url', 'URL could not be parsed'); }
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    return fail('invalid_url', 'URL could not be parsed');
+  }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return fail('unsupported_scheme', `scheme ${url.protocol} is not allowed; use http or https`);
   }
@@ -163,7 +203,11 @@ export function checkUrl(
   if (url.username !== '' || url.password !== '') return fail('credentials_in_url', 'URL must not contain credentials');
   if (opts.requireHttps && url.protocol !== 'https:') return fail('https_required', 'only https URLs are allowed');
   let host: ReturnType<typeof normalizeHost>;
-  try { host = normalizeHost(url.hostname); } catch (e) { return fail('invalid_host', (e as Error).message); }
+  try {
+    host = normalizeHost(url.hostname);
+  } catch (e) {
+    return fail('invalid_host', (e as Error).message);
+  }
   if (host.kind === 'ip') {
     const reason = classifyAddress(host.ip, opts.allow);
     return reason ? fail(reason, `address ${host.ip} is not allowed (${reason})`) : { ok: true, url };

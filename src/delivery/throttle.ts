@@ -24,9 +24,7 @@ export interface SlotState {
   recentSends: number[];
 }
 
-export type ThrottleDecision =
-  | { send: true; state: SlotState }
-  | { send: false; waitMs: number; slotAt: number; state: SlotState };
+export type ThrottleDecision = { send: true; state: SlotState } | { send: false; waitMs: number; slotAt: number; state: SlotState };
 
 /**
  * Whether an attempt may send now. `reservedSlotAt` is the slot this attempt reserved before
@@ -41,7 +39,8 @@ export function decideThrottle(state: SlotState, now: number, ratePerS: number, 
     next = slot + interval;
   }
   const reserved = { ...state, nextSlotAt: next };
-  if (slot > now + (reservedSlotAt === null ? 0 : SLOT_TOLERANCE_MS)) return { send: false, waitMs: Math.ceil(slot - now), slotAt: slot, state: reserved };
+  if (slot > now + (reservedSlotAt === null ? 0 : SLOT_TOLERANCE_MS))
+    return { send: false, waitMs: Math.ceil(slot - now), slotAt: slot, state: reserved };
   const recent = state.recentSends.slice(-ratePerS);
   if (recent.length >= ratePerS && now - recent[0] < THROTTLE_WINDOW_MS) {
     return { send: false, waitMs: Math.ceil(recent[0] + THROTTLE_WINDOW_MS - now), slotAt: slot, state: reserved };
@@ -50,7 +49,12 @@ export function decideThrottle(state: SlotState, now: number, ratePerS: number, 
 }
 
 /** Applies `decideThrottle` to the webhook's slot row atomically (a short row lock, no I/O inside). */
-export async function takeSendSlot(db: Db, webhookId: string, ratePerS: number, reservedSlotAt: number | null): Promise<ThrottleDecision & { now: number }> {
+export async function takeSendSlot(
+  db: Db,
+  webhookId: string,
+  ratePerS: number,
+  reservedSlotAt: number | null,
+): Promise<ThrottleDecision & { now: number }> {
   return db.transaction(async (trx) => {
     const { state, now } = await sendSlots.lockSendSlots(trx, webhookId);
     const decision = decideThrottle(state, now, ratePerS, reservedSlotAt);

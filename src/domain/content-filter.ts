@@ -27,23 +27,30 @@ export const FILTER_LIMITS = { conditions: 20, inValues: 100, depth: 10, bytes: 
 const SEGMENT = /^[^.$][^.]*$/;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isOperatorObject = (v: unknown): v is Record<string, unknown> => isPlainObject(v) && Object.keys(v).length > 0 && Object.keys(v).every((k) => k.startsWith('$'));
+const isOperatorObject = (v: unknown): v is Record<string, unknown> =>
+  isPlainObject(v) && Object.keys(v).length > 0 && Object.keys(v).every((k) => k.startsWith('$'));
 
 /** Every problem of a filter, with a message a user can act on; empty when it is valid. */
 export function validateFilter(filter: unknown): FilterIssue[] {
   if (!isPlainObject(filter)) return [{ path: '', message: 'a filter is an object of conditions, e.g. {"status": "done"}' }];
   const issues: FilterIssue[] = [];
   const keys = Object.keys(filter);
-  if (keys.length === 0) issues.push({ path: '', message: 'a filter needs at least one condition (omit it, or send null, to receive every event)' });
+  if (keys.length === 0)
+    issues.push({ path: '', message: 'a filter needs at least one condition (omit it, or send null, to receive every event)' });
   if (keys.length > FILTER_LIMITS.conditions) issues.push({ path: '', message: `at most ${FILTER_LIMITS.conditions} conditions` });
-  if (JSON.stringify(filter).length > FILTER_LIMITS.bytes) issues.push({ path: '', message: `at most ${FILTER_LIMITS.bytes} bytes of JSON` });
+  if (JSON.stringify(filter).length > FILTER_LIMITS.bytes)
+    issues.push({ path: '', message: `at most ${FILTER_LIMITS.bytes} bytes of JSON` });
   for (const key of keys) {
     const segments = key.split('.');
     if (key.startsWith('$')) {
-      issues.push({ path: key, message: `${key} is not supported at the top level; conditions are "path": value or "path": {"$op": value}` });
+      issues.push({
+        path: key,
+        message: `${key} is not supported at the top level; conditions are "path": value or "path": {"$op": value}`,
+      });
       continue;
     }
-    if (!segments.every((s) => SEGMENT.test(s))) issues.push({ path: key, message: 'a path is dot-separated field names (e.g. project.id); empty segments and $ are not allowed' });
+    if (!segments.every((s) => SEGMENT.test(s)))
+      issues.push({ path: key, message: 'a path is dot-separated field names (e.g. project.id); empty segments and $ are not allowed' });
     if (segments.length > FILTER_LIMITS.depth) issues.push({ path: key, message: `a path has at most ${FILTER_LIMITS.depth} segments` });
     const cond = filter[key];
     if (!isPlainObject(cond) || !Object.keys(cond).some((k) => k.startsWith('$'))) continue; // a literal
@@ -59,7 +66,8 @@ export function validateFilter(filter: unknown): FilterIssue[] {
         issues.push({ path: at, message: `${op} compares numbers only; got ${JSON.stringify(operand)}` });
       }
     }
-    if (!isOperatorObject(cond)) issues.push({ path: key, message: 'mixes operators ($…) and plain fields; use {"$eq": {...}} to match an object exactly' });
+    if (!isOperatorObject(cond))
+      issues.push({ path: key, message: 'mixes operators ($…) and plain fields; use {"$eq": {...}} to match an object exactly' });
   }
   return issues;
 }

@@ -1,6 +1,16 @@
 /** The event lists of the seed systems (../shared/seeds), as Hookflow event type names. */
 const productive = [
-  'booking', 'budget', 'company', 'deal', 'expense', 'invoice', 'payment', 'person', 'project', 'task', 'time_entry',
+  'booking',
+  'budget',
+  'company',
+  'deal',
+  'expense',
+  'invoice',
+  'payment',
+  'person',
+  'project',
+  'task',
+  'time_entry',
 ].flatMap((resource) => {
   const verbs: Record<string, string[]> = {
     company: ['archived', 'created', 'updated'],

@@ -4,7 +4,9 @@ import { Router, type Response } from 'express';
 import { cachedFile, hashSources } from '../disk-cache';
 
 // The repository root: two levels up under tsx, three from dist/src/portal in a build.
-const root = [path.resolve(__dirname, '..', '..'), path.resolve(__dirname, '..', '..', '..')].find((d) => fs.existsSync(path.join(d, 'portal', 'index.html')))!;
+const root = [path.resolve(__dirname, '..', '..'), path.resolve(__dirname, '..', '..', '..')].find((d) =>
+  fs.existsSync(path.join(d, 'portal', 'index.html')),
+)!;
 const portalDir = path.join(root, 'portal');
 const sources = [path.join(portalDir, 'src'), path.join(root, 'clients', 'typescript', 'src')];
 

@@ -43,7 +43,10 @@ export async function repairClosedRuns(deps: { db: Db; client: Client; log: Logg
     if (!outcome) continue;
     if (await deliveries.finishClosedRun(deps.db, row.id, outcome.status, outcome.lastError)) {
       repaired++;
-      deps.log.warn({ deliveryId: row.id, workflowId: row.workflow_id, status: outcome.status, reason: outcome.lastError }, 'delivery run closed from outside; recorded');
+      deps.log.warn(
+        { deliveryId: row.id, workflowId: row.workflow_id, status: outcome.status, reason: outcome.lastError },
+        'delivery run closed from outside; recorded',
+      );
     }
   }
   return repaired;

@@ -42,7 +42,10 @@ export interface StartSpec {
  * The workflow's user metadata in the Web UI (markdown): the summary is the list's "Summary"
  * column and the page's title line, the details the page's "User Metadata" section.
  */
-export function deliveryMetadata(spec: Pick<StartSpec, 'delivery' | 'webhook' | 'trigger' | 'firstAttemptNo'>): { staticSummary: string; staticDetails: string } {
+export function deliveryMetadata(spec: Pick<StartSpec, 'delivery' | 'webhook' | 'trigger' | 'firstAttemptNo'>): {
+  staticSummary: string;
+  staticDetails: string;
+} {
   const d = spec.delivery;
   let host = spec.webhook.url;
   try {
@@ -56,7 +59,9 @@ export function deliveryMetadata(spec: Pick<StartSpec, 'delivery' | 'webhook' | 
     `**Webhook** \`${d.webhook_id}\` ${spec.webhook.name} → ${host}`,
     spec.webhook.profile ? `**Profile** ${spec.webhook.profile}` : null,
     spec.webhook.max_attempts ? `**Attempt budget** ${spec.webhook.max_attempts} attempts` : null,
-    spec.firstAttemptNo && spec.firstAttemptNo > 1 ? `**This run** starts at attempt ${spec.firstAttemptNo} (${spec.trigger ?? 'scheduled'})` : null,
+    spec.firstAttemptNo && spec.firstAttemptNo > 1
+      ? `**This run** starts at attempt ${spec.firstAttemptNo} (${spec.trigger ?? 'scheduled'})`
+      : null,
   ];
   return {
     staticSummary: `${d.event_type} → ${spec.webhook.name} (${host})`,
@@ -112,7 +117,9 @@ export function markDispatchedSoon(deps: DispatchDeps, eventId: string): void {
     pendingMarks.set(deps.db, ids);
     setTimeout(() => {
       pendingMarks.delete(deps.db);
-      events.markDispatched(deps.db, [...ids]).catch((err) => deps.log.debug({ err }, 'could not mark events dispatched; the reconciler will'));
+      events
+        .markDispatched(deps.db, [...ids])
+        .catch((err) => deps.log.debug({ err }, 'could not mark events dispatched; the reconciler will'));
     }, MARK_BATCH_MS).unref();
   }
   batch.add(eventId);

@@ -180,7 +180,8 @@ export class Dispatcher {
       const down = unreachable(err);
       item.failures++;
       if ((!down && item.failures >= MAX_FAILURES) || this.stopped) {
-        if (!item.event.failed) this.deps.log.error({ err, eventId: item.event.id }, 'could not start a delivery; the reconciler will retry');
+        if (!item.event.failed)
+          this.deps.log.error({ err, eventId: item.event.id }, 'could not start a delivery; the reconciler will retry');
         item.event.failed = true;
         this.events.delete(item.event.id);
         item.event.settle(err as Error);

@@ -32,7 +32,15 @@ export async function notify(
     request_hash: null,
   });
   await insertDeliveries(trx, [
-    { id: newId('dlv'), workspace_id: ws.id, event_id: eventId, webhook_id: sys.id, event_type: n.kind, is_test: false, workflow_id: deliveryWorkflowId(eventId, sys.id) },
+    {
+      id: newId('dlv'),
+      workspace_id: ws.id,
+      event_id: eventId,
+      webhook_id: sys.id,
+      event_type: n.kind,
+      is_test: false,
+      workflow_id: deliveryWorkflowId(eventId, sys.id),
+    },
   ]);
   await markNotificationQueued(trx, row.id, eventId);
   return eventId;

@@ -15,7 +15,10 @@ export const MAX_REPLAY_RANGE_MS = 14 * 86_400_000;
  * Sends a `webhook.test` event to one webhook now, whatever its status, as a test delivery
  * (one attempt, no retries, no effect on the failure streak).
  */
-export async function startTestDelivery(deps: DispatchDeps, webhook: WebhookRow): Promise<{ deliveryId: string; result: () => Promise<DeliveryStatusResult> }> {
+export async function startTestDelivery(
+  deps: DispatchDeps,
+  webhook: WebhookRow,
+): Promise<{ deliveryId: string; result: () => Promise<DeliveryStatusResult> }> {
   const eventId = newId('evt');
   const deliveryId = newId('dlv');
   const row = {
@@ -85,13 +88,22 @@ async function inProgress(deps: DispatchDeps, d: deliveries.DeliveryRow): Promis
 }
 
 /** Starts a new run of a finished delivery; the receiver sees the same delivery id. */
-async function rerun(deps: DispatchDeps, d: deliveries.DeliveryRow, webhook: WebhookSummary, trigger: 'manual' | 'replay' | 'recover'): Promise<void> {
+async function rerun(
+  deps: DispatchDeps,
+  d: deliveries.DeliveryRow,
+  webhook: WebhookSummary,
+  trigger: 'manual' | 'replay' | 'recover',
+): Promise<void> {
   await deliveries.updateDelivery(deps.db, d.id, { status: 'pending', completed_at: null, next_attempt_at: null });
   await startDelivery(deps, { delivery: d, webhook, trigger, firstAttemptNo: d.attempts + 1, rerun: true, status: 'pending' });
 }
 
 /** retry: signal a waiting workflow, or start a new run of a finished one. */
-export async function retryDelivery(deps: DispatchDeps, d: deliveries.DeliveryRow, webhook: WebhookSummary): Promise<'signalled' | 'restarted'> {
+export async function retryDelivery(
+  deps: DispatchDeps,
+  d: deliveries.DeliveryRow,
+  webhook: WebhookSummary,
+): Promise<'signalled' | 'restarted'> {
   if (await inProgress(deps, d)) {
     await deps.client.workflow.getHandle(d.workflow_id).signal(retryNowSignal);
     return 'signalled';

@@ -24,7 +24,12 @@ export interface PurgeResult extends PurgedRows {
  * retention, and idempotency keys older than 24 h, in batches until none are left or the
  * budget is spent. `beat` is called between batches (the activity heartbeats).
  */
-export async function purgeExpired(db: Db, input: PurgeInput, now: number, beat: (progress: PurgedRows) => void = () => {}): Promise<PurgeResult> {
+export async function purgeExpired(
+  db: Db,
+  input: PurgeInput,
+  now: number,
+  beat: (progress: PurgedRows) => void = () => {},
+): Promise<PurgeResult> {
   const batch = input.batch ?? 500;
   const budgetMs = input.budgetMs ?? 30_000;
   const started = Date.now();

@@ -27,7 +27,10 @@ async function bootstrapKey(db: Db, config: Config, embedded: boolean, log: Logg
   // The bootstrap key administers tenants (workspaces:admin).
   const found = await ensureApiKey(db, { workspaceId: DEFAULT_WORKSPACE, name: 'bootstrap', key, scopes: [...SCOPES] });
   if (found.revoked) {
-    log.warn({ keyId: found.id }, 'the bootstrap API key was revoked; it stays revoked (set HOOKFLOW_BOOTSTRAP_API_KEY to a new key, or unset it)');
+    log.warn(
+      { keyId: found.id },
+      'the bootstrap API key was revoked; it stays revoked (set HOOKFLOW_BOOTSTRAP_API_KEY to a new key, or unset it)',
+    );
     return null;
   }
   return key;

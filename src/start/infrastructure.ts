@@ -57,12 +57,18 @@ async function startPostgres({ config, log, progress, cleanups }: Ctx): Promise<
   if (config.DATABASE_URL) return config.DATABASE_URL;
   const dir = path.join(config.dataDir, 'postgres');
   progress(`starting embedded PostgreSQL in ${dir}`);
-  const pg = await startEmbeddedPostgres(dir, { port: config.HOOKFLOW_EMBEDDED_PG_PORT || undefined, log: (m) => log.debug({ component: 'postgres' }, m) });
+  const pg = await startEmbeddedPostgres(dir, {
+    port: config.HOOKFLOW_EMBEDDED_PG_PORT || undefined,
+    log: (m) => log.debug({ component: 'postgres' }, m),
+  });
   cleanups.push('embedded PostgreSQL', () => pg.stop());
   return pg.url;
 }
 
-async function startTemporal({ config, log, progress, cleanups }: Ctx, provided: boolean): Promise<{ address: string; dev: DevServer | null }> {
+async function startTemporal(
+  { config, log, progress, cleanups }: Ctx,
+  provided: boolean,
+): Promise<{ address: string; dev: DevServer | null }> {
   if (config.TEMPORAL_ADDRESS || provided) return { address: config.TEMPORAL_ADDRESS ?? 'provided', dev: null };
   const cli = resolveTemporalCli(config.TEMPORAL_CLI);
   progress(`starting Temporal dev server (${cli})`);
@@ -110,7 +116,11 @@ export async function startInfrastructure(ctx: Ctx, opts: { warmBundle: boolean;
     const native = await connectNative(temporalAddress);
     cleanups.push('Temporal connection', () => native.close());
     connection = native;
-    client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow: currentTelemetry()?.clientInterceptors ?? [] } });
+    client = new Client({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      interceptors: { workflow: currentTelemetry()?.clientInterceptors ?? [] },
+    });
   }
   await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
   // The dev server we run keeps closed workflows as long as PostgreSQL keeps their rows.

@@ -44,9 +44,10 @@ export async function startWorkerRole(
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running.catch(() => {});
   });
-  await ensureRetentionSchedule(infra.client, { taskQueue: config.TEMPORAL_TASK_QUEUE, retentionDays: config.HOOKFLOW_RETENTION_DAYS }).catch((err) =>
-    log.warn({ err }, 'could not set up the retention schedule; old rows are not purged'),
-  );
+  await ensureRetentionSchedule(infra.client, {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    retentionDays: config.HOOKFLOW_RETENTION_DAYS,
+  }).catch((err) => log.warn({ err }, 'could not set up the retention schedule; old rows are not purged'));
   const reconciler = startReconciler({ ...dispatch, dispatcher: parts.dispatcher, afterS: config.HOOKFLOW_RECONCILE_AFTER_S });
   cleanups.push('reconciler', () => reconciler.stop());
   return worker;

@@ -44,7 +44,9 @@ export const DEFAULT_DEV_PORT = 7233;
 async function choosePort(wanted: number | undefined, preferred: number, setting: string): Promise<number> {
   if (wanted === undefined) return freePort(preferred);
   if (!(await portIsFree(wanted))) {
-    throw new StartupError(`${setting}=${wanted}: port ${wanted} is already in use by another process (another Hookflow or Temporal?); choose a free port or leave ${setting} unset to use the next free one`);
+    throw new StartupError(
+      `${setting}=${wanted}: port ${wanted} is already in use by another process (another Hookflow or Temporal?); choose a free port or leave ${setting} unset to use the next free one`,
+    );
   }
   return wanted;
 }

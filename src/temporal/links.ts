@@ -14,7 +14,10 @@ export function workflowUiUrl(base: string, namespace: string, workflowId: strin
 const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The `temporal` commands that act on one delivery's workflow (as in docs/operations.md). */
-export function temporalCommands(cli: string, opts: { address: string; namespace: string; workflowId: string }): { what: string; command: string }[] {
+export function temporalCommands(
+  cli: string,
+  opts: { address: string; namespace: string; workflowId: string },
+): { what: string; command: string }[] {
   const base = `${cli} workflow %s --address ${sh(opts.address)} --namespace ${sh(opts.namespace)} --workflow-id ${sh(opts.workflowId)}`;
   const cmd = (sub: string, extra = '') => base.replace('%s', sub) + extra;
   return [

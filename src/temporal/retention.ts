@@ -9,7 +9,10 @@ export const RETENTION_EVERY = '1h';
  * Creates (or brings up to date) the Temporal Schedule that starts `retentionWorkflow` hourly on
  * this task queue; with 0 days it removes it. Idempotent, so every worker may call it at start.
  */
-export async function ensureRetentionSchedule(client: Client, opts: { taskQueue: string; retentionDays: number }): Promise<'created' | 'updated' | 'removed' | 'none'> {
+export async function ensureRetentionSchedule(
+  client: Client,
+  opts: { taskQueue: string; retentionDays: number },
+): Promise<'created' | 'updated' | 'removed' | 'none'> {
   const scheduleId = retentionScheduleId(opts.taskQueue);
   const handle = client.schedule.getHandle(scheduleId);
   if (opts.retentionDays === 0) {
@@ -18,12 +21,19 @@ export async function ensureRetentionSchedule(client: Client, opts: { taskQueue:
       return 'removed';
     } catch (err) {
       // Not found, or a server without schedules (the time-skipping test server): nothing to remove.
-      if (err instanceof ScheduleNotFoundError || (err as { cause?: { code?: number } }).cause?.code === 12 /* UNIMPLEMENTED */) return 'none';
+      if (err instanceof ScheduleNotFoundError || (err as { cause?: { code?: number } }).cause?.code === 12 /* UNIMPLEMENTED */)
+        return 'none';
       throw err;
     }
   }
   const args: [RetentionInput] = [{ retentionDays: opts.retentionDays }];
-  const action = { type: 'startWorkflow' as const, workflowType: 'retentionWorkflow', workflowId: `retention:${opts.taskQueue}`, taskQueue: opts.taskQueue, args };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'retentionWorkflow',
+    workflowId: `retention:${opts.taskQueue}`,
+    taskQueue: opts.taskQueue,
+    args,
+  };
   try {
     await client.schedule.create({ scheduleId, spec: { intervals: [{ every: RETENTION_EVERY }] }, action, policies: { overlap: 'SKIP' } });
     return 'created';

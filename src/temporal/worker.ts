@@ -52,7 +52,9 @@ function bundleInThread(workflowInterceptorModules: string[]): Promise<string> {
     );`;
   return new Promise((resolve, reject) => {
     const thread = new WorkerThread(script, { eval: true, workerData: { bundler, workflowsPath, workflowInterceptorModules } });
-    thread.once('message', (m: { code?: string; error?: string }) => (m.code !== undefined ? resolve(m.code) : reject(new Error(`bundling the workflow code failed: ${m.error}`))));
+    thread.once('message', (m: { code?: string; error?: string }) =>
+      m.code !== undefined ? resolve(m.code) : reject(new Error(`bundling the workflow code failed: ${m.error}`)),
+    );
     thread.once('error', reject);
     thread.once('exit', (code) => reject(new Error(`the workflow bundler thread exited (${code})`)));
   });
@@ -69,7 +71,10 @@ let runtimeInstalled = false;
  */
 class SdkLogger extends DefaultLogger {
   override log(level: LogLevel, message: string, meta?: Record<string, unknown>): void {
-    const outcome = message === 'Workflow failed' && meta?.workflowType === 'deliveryWorkflow' && String((meta.error as Error | undefined)?.stack).startsWith('ApplicationFailure:');
+    const outcome =
+      message === 'Workflow failed' &&
+      meta?.workflowType === 'deliveryWorkflow' &&
+      String((meta.error as Error | undefined)?.stack).startsWith('ApplicationFailure:');
     super.log(outcome ? 'DEBUG' : level, message, meta);
   }
 }

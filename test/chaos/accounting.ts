@@ -68,9 +68,18 @@ export function account(input: AccountInput): Report {
     if (items.length) violations.push(`${items.length} ${what}: ${items.slice(0, SHOW).join('; ')}${items.length > SHOW ? '; …' : ''}`);
   };
   const accepted = input.published.filter((p) => p.eventId !== null);
-  report('events never accepted', input.published.filter((p) => p.eventId === null).map((p) => p.key));
-  report('idempotency keys answered with more than one event', accepted.filter((p) => p.eventIds.size > 1).map((p) => `${p.key} → ${[...p.eventIds].join(', ')}`));
-  report('accepted events missing from the database', accepted.filter((p) => !input.eventsInDb.has(p.eventId!)).map((p) => p.eventId!));
+  report(
+    'events never accepted',
+    input.published.filter((p) => p.eventId === null).map((p) => p.key),
+  );
+  report(
+    'idempotency keys answered with more than one event',
+    accepted.filter((p) => p.eventIds.size > 1).map((p) => `${p.key} → ${[...p.eventIds].join(', ')}`),
+  );
+  report(
+    'accepted events missing from the database',
+    accepted.filter((p) => !input.eventsInDb.has(p.eventId!)).map((p) => p.eventId!),
+  );
 
   const rowByPair = new Map(input.rows.map((r) => [`${r.event_id}/${r.webhook_id}`, r]));
   const seenBy = new Map(input.receivers.map((r) => [r.webhookId, r.seen]));
@@ -99,8 +108,10 @@ export function account(input: AccountInput): Report {
         duplicates += seen.ok - 1;
       } else missing.push(`${row.id} (${rcv.name}) never answered 2xx; row ${row.status}`);
       if (!input.finalStatuses.includes(row.status)) stuck.push(`${row.id} ${row.status}`);
-      if ((row.status === 'success') !== (seen !== undefined && seen.ok > 0)) disagree.push(`${row.id}: row ${row.status}, receiver ${seen?.ok ?? 0}× 2xx`);
-      if (row.recorded > (seen?.requests ?? 0)) disagree.push(`${row.id}: ${row.recorded} attempts recorded, ${seen?.requests ?? 0} received`);
+      if ((row.status === 'success') !== (seen !== undefined && seen.ok > 0))
+        disagree.push(`${row.id}: row ${row.status}, receiver ${seen?.ok ?? 0}× 2xx`);
+      if (row.recorded > (seen?.requests ?? 0))
+        disagree.push(`${row.id}: ${row.recorded} attempts recorded, ${seen?.requests ?? 0} received`);
     }
   }
   report('deliveries never received with a 2xx', missing);

@@ -69,7 +69,11 @@ export class RoleProcess {
     child.once('exit', () => logFile.end());
     await until(`${this.name} to be ready`, 120_000, async () => {
       if (child.exitCode !== null) throw new Error(`${this.name} exited with ${child.exitCode}:\n${this.tail()}`);
-      if (this.apiUrl) return fetch(`${this.apiUrl}/healthz`).then((r) => r.ok, () => false);
+      if (this.apiUrl)
+        return fetch(`${this.apiUrl}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
       return ready;
     });
   }
@@ -143,7 +147,10 @@ export async function startCluster(dir: string, opts: { workers: number; log: (m
     LOG_LEVEL: 'warn',
   };
   const api = new RoleProcess('api', 'api', { ...env, PORT: String(apiPort) }, apiUrl, path.join(dir, 'api.log'));
-  const workers = Array.from({ length: opts.workers }, (_, i) => new RoleProcess(`worker-${i + 1}`, 'worker', env, null, path.join(dir, `worker-${i + 1}.log`)));
+  const workers = Array.from(
+    { length: opts.workers },
+    (_, i) => new RoleProcess(`worker-${i + 1}`, 'worker', env, null, path.join(dir, `worker-${i + 1}.log`)),
+  );
   // Migrations run in each role's start-up: start one first so the others find the schema.
   await api.start();
   await Promise.all(workers.map((w) => w.start()));

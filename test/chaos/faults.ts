@@ -27,7 +27,10 @@ export interface Fault {
 
 /** The order of the faults: spread so that kinds alternate and PostgreSQL is in the middle. */
 export function faultOrder(plan: FaultPlan): FaultKind[] {
-  const rare: FaultKind[] = [...Array<FaultKind>(plan.temporalKills).fill('kill-temporal'), ...Array<FaultKind>(plan.apiKills).fill('kill-api')];
+  const rare: FaultKind[] = [
+    ...Array<FaultKind>(plan.temporalKills).fill('kill-temporal'),
+    ...Array<FaultKind>(plan.apiKills).fill('kill-api'),
+  ];
   // PostgreSQL's outage in the middle, the other rare faults around it.
   if (plan.postgresDownMs > 0) rare.splice(Math.floor(rare.length / 2), 0, 'stop-postgres');
   const out: FaultKind[] = [];

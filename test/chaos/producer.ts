@@ -89,7 +89,15 @@ export function startProducer(opts: {
       const due = last + 1000 / opts.rate;
       if (due > Date.now()) await sleep(due - Date.now());
       while (active >= opts.concurrency || seq >= opts.allowed()) await sleep(10);
-      const p: Published = { seq, key: `${opts.runId}-${seq}`, eventId: null, eventIds: new Set(), firstTryAt: Date.now(), acceptedAt: null, tries: 0 };
+      const p: Published = {
+        seq,
+        key: `${opts.runId}-${seq}`,
+        eventId: null,
+        eventIds: new Set(),
+        firstTryAt: Date.now(),
+        acceptedAt: null,
+        tries: 0,
+      };
       published.push(p);
       last = Date.now();
       active++;

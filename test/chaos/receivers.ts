@@ -38,7 +38,11 @@ export interface ChaosReceiver {
  * `timeoutMs` is the webhook's timeout: a `timeout` request is held past it and then dropped
  * unanswered; a slow body is dribbled out well within it.
  */
-export async function startReceiver(name: string, behaviour: Behaviour, opts: { timeoutMs: number; random: () => number }): Promise<ChaosReceiver> {
+export async function startReceiver(
+  name: string,
+  behaviour: Behaviour,
+  opts: { timeoutMs: number; random: () => number },
+): Promise<ChaosReceiver> {
   let verifier: Webhook | null = null;
   let recovered = behaviour !== 'recovering';
   const seen = new Map<string, DeliverySeen>();

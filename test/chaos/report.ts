@@ -28,14 +28,22 @@ export function formatReport(r: Report, extra: { durationMs: number; treatments:
     '| t | fault | recovered after | publish errors | max dispatch lag |',
     '|---|---|---|---|---|',
     ...r.faults.map(
-      (f) => `| ${s(f.at)} | ${f.kind} ${f.target} | ${f.recoveredAt === null ? 'never' : s(f.recoveredAt - f.at)} | ${f.publishErrors} | ${s(f.maxDispatchLagMs)} |`,
+      (f) =>
+        `| ${s(f.at)} | ${f.kind} ${f.target} | ${f.recoveredAt === null ? 'never' : s(f.recoveredAt - f.at)} | ${f.publishErrors} | ${s(f.maxDispatchLagMs)} |`,
     ),
     '',
     `receiver treatments: ${Object.entries(extra.treatments)
-      .map(([name, t]) => `${name} ${Object.entries(t).map(([k, v]) => `${k}×${v}`).join(' ')}`)
+      .map(
+        ([name, t]) =>
+          `${name} ${Object.entries(t)
+            .map(([k, v]) => `${k}×${v}`)
+            .join(' ')}`,
+      )
       .join('; ')}`,
     '',
-    r.violations.length ? `FAILED:\n${r.violations.map((v) => `  - ${v}`).join('\n')}` : 'PASSED: every accepted event delivered, nothing stuck, the database agrees with the receivers.',
+    r.violations.length
+      ? `FAILED:\n${r.violations.map((v) => `  - ${v}`).join('\n')}`
+      : 'PASSED: every accepted event delivered, nothing stuck, the database agrees with the receivers.',
     '',
   ];
   return lines.join('\n');

@@ -107,7 +107,9 @@ export async function runChaos(opts: ChaosOptions): Promise<{ report: Report; te
     const progress = setInterval(() => {
       const accepted = producer.published.filter((p) => p.eventId).length;
       const ok = receivers.map((r) => `${r.name} ${[...r.seen.values()].filter((s) => s.ok > 0).length}`).join(', ');
-      log(`t=${((Date.now() - t0) / 1000).toFixed(0)} s accepted ${accepted}/${opts.events}, publish errors ${producer.errors.length}; delivered: ${ok}`);
+      log(
+        `t=${((Date.now() - t0) / 1000).toFixed(0)} s accepted ${accepted}/${opts.events}, publish errors ${producer.errors.length}; delivered: ${ok}`,
+      );
     }, 5000);
     const timeline = await injectFaults(cluster, opts.plan, {
       gapMs,
@@ -129,7 +131,10 @@ export async function runChaos(opts: ChaosOptions): Promise<{ report: Report; te
     const drained = async () => {
       const [{ n, open }] = await db('deliveries')
         .whereIn('webhook_id', webhookIds)
-        .select(db.raw('count(*)::int as n'), db.raw(`count(*) filter (where status not in (${FINAL_STATUSES.map(() => '?').join(',')}))::int as open`, FINAL_STATUSES));
+        .select(
+          db.raw('count(*)::int as n'),
+          db.raw(`count(*) filter (where status not in (${FINAL_STATUSES.map(() => '?').join(',')}))::int as open`, FINAL_STATUSES),
+        );
       return n >= accepted.length * webhookIds.length && open === 0 && (await running()) === 0;
     };
     while (Date.now() < hardDeadline && !(await drained().catch(() => false))) await new Promise((r) => setTimeout(r, 1000));
@@ -138,16 +143,31 @@ export async function runChaos(opts: ChaosOptions): Promise<{ report: Report; te
 
     const rows = await db('deliveries as d')
       .whereIn('d.webhook_id', webhookIds)
-      .select('d.id', 'd.event_id', 'd.webhook_id', 'd.status', db.raw('(select count(*)::int from delivery_attempts a where a.delivery_id = d.id) as recorded'));
+      .select(
+        'd.id',
+        'd.event_id',
+        'd.webhook_id',
+        'd.status',
+        db.raw('(select count(*)::int from delivery_attempts a where a.delivery_id = d.id) as recorded'),
+      );
     const eventsInDb = new Set<string>((await db('events').whereIn('id', accepted).select('id')).map((e: { id: string }) => e.id));
     const notifications = (await db('notifications').whereIn('webhook_id', webhookIds).select('webhook_id', 'kind', 'payload')).map(
-      (n: { webhook_id: string; kind: string; payload: { failing_since?: string } }) => ({ webhook_id: n.webhook_id, kind: n.kind, streak: n.payload.failing_since ?? null }),
+      (n: { webhook_id: string; kind: string; payload: { failing_since?: string } }) => ({
+        webhook_id: n.webhook_id,
+        kind: n.kind,
+        streak: n.payload.failing_since ?? null,
+      }),
     );
     const report = account({
       t0,
       published: producer.published,
       publishErrors: producer.errors,
-      receivers: receivers.map((r, i) => ({ name: r.name, webhookId: webhookIds[i], seen: r.seen, signatureFailures: r.signatureFailures })),
+      receivers: receivers.map((r, i) => ({
+        name: r.name,
+        webhookId: webhookIds[i],
+        seen: r.seen,
+        signatureFailures: r.signatureFailures,
+      })),
       rows,
       eventsInDb,
       notifications,
@@ -156,7 +176,10 @@ export async function runChaos(opts: ChaosOptions): Promise<{ report: Report; te
       faults: timeline,
     });
     await client.connection.close();
-    const text = formatReport(report, { durationMs: Date.now() - started, treatments: Object.fromEntries(receivers.map((r) => [r.name, r.treatments])) });
+    const text = formatReport(report, {
+      durationMs: Date.now() - started,
+      treatments: Object.fromEntries(receivers.map((r) => [r.name, r.treatments])),
+    });
     return { report, text };
   } finally {
     await db.destroy();

@@ -71,7 +71,14 @@ describe('delivery end to end', () => {
 
     const list = await c.get(`/v1/webhooks/${wh.id}/deliveries`);
     expect(list.body.data).toEqual([
-      { id, event: 'task.updated', timestamp: expect.any(String), status: 'success', response_code: 200, response_time_ms: expect.any(Number) },
+      {
+        id,
+        event: 'task.updated',
+        timestamp: expect.any(String),
+        status: 'success',
+        response_code: 200,
+        response_time_ms: expect.any(Number),
+      },
     ]);
     await receiver.close();
   });
@@ -141,11 +148,16 @@ describe('delivery end to end', () => {
       WorkspaceId: [workspaceId],
       DeliveryStatus: ['success'],
     });
-    const found = await eventually(async () => {
-      const ids: string[] = [];
-      for await (const w of stack.client.workflow.list({ query: `WebhookId = '${wh.id}' AND DeliveryStatus = 'success'` })) ids.push(w.workflowId);
-      return ids.length ? ids : null;
-    }, 10_000, 'visibility');
+    const found = await eventually(
+      async () => {
+        const ids: string[] = [];
+        for await (const w of stack.client.workflow.list({ query: `WebhookId = '${wh.id}' AND DeliveryStatus = 'success'` }))
+          ids.push(w.workflowId);
+        return ids.length ? ids : null;
+      },
+      10_000,
+      'visibility',
+    );
     expect(found).toEqual([workflowId]);
     await receiver.close();
   });

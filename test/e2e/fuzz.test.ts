@@ -36,7 +36,13 @@ type OpenApi = { paths: Record<string, Record<string, { operationId?: string }>>
  */
 function configFile(ids: { webhook: string; doomedWebhook: string; delivery: string; event: string }): string {
   const op = (pathRegex: string, id: string, method?: string) =>
-    [`[[operations]]`, `include-path-regex = '${pathRegex}'`, method ? `include-method = '${method}'` : `exclude-method = 'DELETE'`, `parameters = { "path.id" = "${id}" }`, ''].join('\n');
+    [
+      `[[operations]]`,
+      `include-path-regex = '${pathRegex}'`,
+      method ? `include-method = '${method}'` : `exclude-method = 'DELETE'`,
+      `parameters = { "path.id" = "${id}" }`,
+      '',
+    ].join('\n');
   return [
     op('^/v1/webhooks/\\{id\\}$', ids.doomedWebhook, 'DELETE'),
     op('^/v1/webhooks/\\{id\\}', ids.webhook),
@@ -80,7 +86,10 @@ describe('API fuzzing (schemathesis against /openapi.json)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hookflow-fuzz-'));
     const junit = path.join(dir, 'junit.xml');
     const config = path.join(dir, 'schemathesis.toml');
-    fs.writeFileSync(config, configFile({ webhook: webhook.id, doomedWebhook: doomed.id, delivery: event.deliveries[0].id, event: event.id }));
+    fs.writeFileSync(
+      config,
+      configFile({ webhook: webhook.id, doomedWebhook: doomed.id, delivery: event.deliveries[0].id, event: event.id }),
+    );
     const args = [
       '--config-file',
       config,
@@ -115,15 +124,20 @@ describe('API fuzzing (schemathesis against /openapi.json)', () => {
       '--no-color',
     ];
     const run = await new Promise<{ code: number; out: string }>((resolve) => {
-      execFile(schemathesis, args, { cwd: dir, maxBuffer: 64 * 1024 * 1024, timeout: 540_000, env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false' } }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` }),
+      execFile(
+        schemathesis,
+        args,
+        { cwd: dir, maxBuffer: 64 * 1024 * 1024, timeout: 540_000, env: { ...process.env, SCHEMATHESIS_TELEMETRY: 'false' } },
+        (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` }),
       );
     });
     const { cases, failures } = readJunit(junit);
     fs.rmSync(dir, { recursive: true, force: true });
     // What schemathesis says about the run (warnings, case counts), in the test output.
     const from = run.out.search(/=+ (WARNINGS|SUMMARY) =+/);
-    process.stdout.write(`schemathesis exited ${run.code}; ${cases} operations in the report\n${from >= 0 ? run.out.slice(from) : run.out.slice(-3000)}\n`);
+    process.stdout.write(
+      `schemathesis exited ${run.code}; ${cases} operations in the report\n${from >= 0 ? run.out.slice(from) : run.out.slice(-3000)}\n`,
+    );
     expect(failures, run.out.slice(-20_000)).toEqual([]);
     expect(run.code, run.out.slice(-20_000)).toBe(0);
     expect(cases).toBeGreaterThan(20);

@@ -32,7 +32,10 @@ async function givenWaitingDelivery(replies = [500, 200]) {
 /** Waits for the run to close and checks it closed as Canceled with DeliveryStatus cancelled. */
 async function expectCancelled(workflowId: string) {
   const handle = stack.client.workflow.getHandle(workflowId);
-  const err = await handle.result().then(() => null, (e: unknown) => e);
+  const err = await handle.result().then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowFailedError);
   expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
   const d = await handle.describe();
@@ -48,10 +51,14 @@ describe('operator and user control', () => {
     const wh = (await c.post('/v1/webhooks', { url: receiver.url, events: ['*'], retry_policy: { schedule: ['1h'] } })).body;
     await Promise.all(Array.from({ length: 20 }, (_, i) => c.post('/v1/events', { type: 'burst.test', data: { i } })));
     await receiver.waitFor(20);
-    const webhook = await eventually(async () => {
-      const w = (await c.get(`/v1/webhooks/${wh.id}`)).body;
-      return w.consecutive_failures === 20 ? w : null;
-    }, 15_000, '20 failures');
+    const webhook = await eventually(
+      async () => {
+        const w = (await c.get(`/v1/webhooks/${wh.id}`)).body;
+        return w.consecutive_failures === 20 ? w : null;
+      },
+      15_000,
+      '20 failures',
+    );
     expect(webhook.failing_since).not.toBeNull();
     const ns = (await c.get(`/v1/notifications?webhook_id=${wh.id}`)).body.data;
     expect(ns.map((n: { kind: string }) => n.kind)).toEqual(['endpoint.failing']);
@@ -71,7 +78,10 @@ describe('operator and user control', () => {
     // The notification endpoint is one failure short of a failing streak, so if its own failures
     // counted, the 500 below would cross the threshold and notify about itself.
     const sys = await stack.db('webhooks').where({ workspace_id: workspaceId, is_system: true }).first();
-    await stack.db('webhooks').where({ id: sys.id }).update({ consecutive_failures: sys.retry_policy.notify_after_consecutive_failures - 1 });
+    await stack
+      .db('webhooks')
+      .where({ id: sys.id })
+      .update({ consecutive_failures: sys.retry_policy.notify_after_consecutive_failures - 1 });
 
     const receiver = await givenReceiver({ replies: [500] });
     const wh = (await c.post('/v1/webhooks', { url: receiver.url, events: ['*'], retry_policy: { schedule: ['1h'] } })).body;
@@ -81,7 +91,16 @@ describe('operator and user control', () => {
     expect(JSON.parse(n.body)).toMatchObject({ type: 'endpoint.failing', data: { webhook_id: wh.id, consecutive_failures: 3 } });
     // The notification endpoint answered 500: once that attempt is recorded (the same transaction
     // that would store a notification), it has created no notification of its own.
-    await eventually(async () => (await stack.db('delivery_attempts').join('deliveries', 'deliveries.id', 'delivery_attempts.delivery_id').where({ 'deliveries.webhook_id': sys.id }).first()) ?? null, 15_000, 'the notification attempt row');
+    await eventually(
+      async () =>
+        (await stack
+          .db('delivery_attempts')
+          .join('deliveries', 'deliveries.id', 'delivery_attempts.delivery_id')
+          .where({ 'deliveries.webhook_id': sys.id })
+          .first()) ?? null,
+      15_000,
+      'the notification attempt row',
+    );
     const kinds = (await c.get('/v1/notifications')).body.data.map((x: { kind: string; webhook_id: string }) => [x.kind, x.webhook_id]);
     expect(kinds).toEqual([['endpoint.failing', wh.id]]);
     await Promise.all([notified.close(), receiver.close()]);
@@ -153,10 +172,14 @@ describe('operator and user control', () => {
         WORKFLOW_ID: current.workflowId,
       };
       // Visibility is eventually consistent: list/count may need a moment.
-      const out = await eventually(async () => {
-        const { stdout } = await run('bash', ['-c', command], { env });
-        return /list|count/.test(command) && !/[1-9]/.test(stdout) ? null : stdout;
-      }, 10_000, command);
+      const out = await eventually(
+        async () => {
+          const { stdout } = await run('bash', ['-c', command], { env });
+          return /list|count/.test(command) && !/[1-9]/.test(stdout) ? null : stdout;
+        },
+        10_000,
+        command,
+      );
       if (command.includes('workflow list')) expect(out).toContain(current.workflowId);
       if (command.includes('workflow query')) expect(out).toMatch(/"attempts":\s*1/);
       if (command.includes('workflow describe')) expect(out).toContain('WebhookId');
@@ -185,11 +208,21 @@ describe('operator and user control', () => {
     expect(d).toMatchObject({ workflow_id: workflowId, run_id: runId });
     expect(d.temporal_ui_url).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(workflowId)}/${runId}/history`);
 
-    const env = { PATH: process.env.PATH, DATABASE_URL: inject('databaseUrl'), TEMPORAL_ADDRESS: inject('temporalAddress'), HOOKFLOW_TEMPORAL_UI_URL: 'https://temporal.example.com/' };
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'delivery', 'show', deliveryId], { cwd: path.resolve(__dirname, '../..'), env });
+    const env = {
+      PATH: process.env.PATH,
+      DATABASE_URL: inject('databaseUrl'),
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      HOOKFLOW_TEMPORAL_UI_URL: 'https://temporal.example.com/',
+    };
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'delivery', 'show', deliveryId], {
+      cwd: path.resolve(__dirname, '../..'),
+      env,
+    });
     expect(stdout).toContain(`delivery   ${deliveryId} (retrying)`);
     expect(stdout).toContain(`run ${runId} (RUNNING)`);
-    expect(stdout).toContain(`web UI     https://temporal.example.com/namespaces/default/workflows/${encodeURIComponent(workflowId)}/${runId}/history`);
+    expect(stdout).toContain(
+      `web UI     https://temporal.example.com/namespaces/default/workflows/${encodeURIComponent(workflowId)}/${runId}/history`,
+    );
     expect(stdout).toMatch(/^1 +\S+ +scheduled +500 +http_status/m);
     // The printed commands work as printed.
     const commands = stdout.split('\n').filter((l) => / workflow (describe|query) /.test(l));

@@ -58,8 +58,15 @@ beforeAll(async () => {
   const root = createHookflowClient({ baseUrl: stack.url, apiKey: admin.key });
   expect((await root.POST('/v1/workspaces', { body: { name: 'Acme Inc.', uid } })).response.status).toBe(201);
   saas = createHookflowClient({ baseUrl: stack.url, apiKey: admin.key, workspace: uid });
-  for (const [name, description] of [['task.created', 'New task created'], ['task.completed', 'Task marked done'], ['project.created', 'Project created']]) {
-    const schema = name === 'task.created' ? { type: 'object', properties: { id: { type: 'string' } }, examples: [{ id: 'task_1', name: 'Design homepage' }] } : null;
+  for (const [name, description] of [
+    ['task.created', 'New task created'],
+    ['task.completed', 'Task marked done'],
+    ['project.created', 'Project created'],
+  ]) {
+    const schema =
+      name === 'task.created'
+        ? { type: 'object', properties: { id: { type: 'string' } }, examples: [{ id: 'task_1', name: 'Design homepage' }] }
+        : null;
     expect((await saas.POST('/v1/event-types', { body: { name, description, schema } })).response.status).toBe(201);
   }
   browser = await launchChromium();
@@ -77,7 +84,9 @@ afterAll(async () => {
 });
 
 describe('webhook portal', () => {
-  beforeEach(() => onTestFailed(async () => void (await page.screenshot({ path: path.join(os.tmpdir(), 'portal-failure.png'), fullPage: true }))));
+  beforeEach(() =>
+    onTestFailed(async () => void (await page.screenshot({ path: path.join(os.tmpdir(), 'portal-failure.png'), fullPage: true }))),
+  );
 
   it('a portal link opens the customer’s portal; the token leaves the address bar', async () => {
     const { data } = await saas.POST('/v1/portal-sessions', { body: {} });
@@ -103,7 +112,10 @@ describe('webhook portal', () => {
     await page.getByLabel('Retry schedule').fill('1s, 1s, 1s');
     await page.getByRole('button', { name: 'Create webhook' }).click();
     // The SSRF guard refuses a private address: the API's message appears under the URL field.
-    await page.locator('#f-url-error').getByText(/not allowed|private/i).waitFor();
+    await page
+      .locator('#f-url-error')
+      .getByText(/not allowed|private/i)
+      .waitFor();
     expect(await page.getByLabel('Callback URL').getAttribute('aria-invalid')).toBe('true');
     await shot('form-error');
 
@@ -113,7 +125,13 @@ describe('webhook portal', () => {
     await page.getByRole('heading', { level: 1, name: XSS }).waitFor();
     webhookId = /#\/webhooks\/(wh_\w+)/.exec(page.url())![1];
     const { data } = await saas.GET('/v1/webhooks/{id}', { params: { path: { id: webhookId } } });
-    expect(data).toMatchObject({ name: XSS, profile: 'generic', events: ['task.created'], custom_headers: { 'X-Tenant': 'acme' }, max_attempts: 4 });
+    expect(data).toMatchObject({
+      name: XSS,
+      profile: 'generic',
+      events: ['task.created'],
+      custom_headers: { 'X-Tenant': 'acme' },
+      max_attempts: 4,
+    });
   });
 
   it('shows an event published over the API as a verified delivery in the log', async () => {
@@ -122,7 +140,9 @@ describe('webhook portal', () => {
     expect(receiver.verifyErrors).toEqual([]);
     expect(request.headers['x-tenant']).toBe('acme');
     const deliveryId = event!.deliveries[0].id;
-    await eventually(async () => (await saas.GET('/v1/deliveries/{id}', { params: { path: { id: deliveryId } } })).data?.status === 'success');
+    await eventually(
+      async () => (await saas.GET('/v1/deliveries/{id}', { params: { path: { id: deliveryId } } })).data?.status === 'success',
+    );
 
     await open(`#/webhooks/${webhookId}`, XSS);
     await page.getByLabel('Show').selectOption('all');
@@ -141,7 +161,11 @@ describe('webhook portal', () => {
     const { data: event } = await saas.POST('/v1/events', { body: { type: 'task.created', data: { id: 'task_2' } } });
     const deliveryId = event!.deliveries[0].id;
     // 1 s, 1 s, 1 s: the fourth failed attempt exhausts the schedule and disables the webhook.
-    await eventually(async () => (await saas.GET('/v1/webhooks/{id}', { params: { path: { id: webhookId } } })).data?.status === 'disabled', 90_000, 'disabled');
+    await eventually(
+      async () => (await saas.GET('/v1/webhooks/{id}', { params: { path: { id: webhookId } } })).data?.status === 'disabled',
+      90_000,
+      'disabled',
+    );
 
     await open(`#/webhooks/${webhookId}`, XSS);
     expect(await page.locator('#webhook-status').innerText()).toMatch(/disabled/);
@@ -160,7 +184,10 @@ describe('webhook portal', () => {
     expect(await page.locator('img').count()).toBe(0);
     // Retry now on a disabled webhook: the API's refusal is shown, nothing is sent.
     await page.getByRole('button', { name: 'Retry now' }).click();
-    await page.locator('#delivery-result').getByText(/enable it first/).waitFor();
+    await page
+      .locator('#delivery-result')
+      .getByText(/enable it first/)
+      .waitFor();
     await shot('delivery-failed');
   });
 
@@ -170,13 +197,20 @@ describe('webhook portal', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await open(`#/webhooks/${webhookId}`, XSS);
     await page.getByRole('button', { name: 'Send test' }).click();
-    await page.locator('#test-result').getByText(/success/).waitFor();
+    await page
+      .locator('#test-result')
+      .getByText(/success/)
+      .waitFor();
     await page.getByRole('button', { name: 'Enable' }).click();
     await page.getByRole('button', { name: 'Disable' }).waitFor();
     expect(await page.locator('#webhook-status').innerText()).toMatch(/active/);
     await page.getByRole('button', { name: 'Replay failed deliveries' }).click();
     await page.locator('#replay-result').getByText('Replaying 1 delivery.').waitFor();
-    await eventually(async () => receiver.requests.slice(before).some((r) => JSON.parse(r.body).data?.id === 'task_2'), 15_000, 'the replayed event');
+    await eventually(
+      async () => receiver.requests.slice(before).some((r) => JSON.parse(r.body).data?.id === 'task_2'),
+      15_000,
+      'the replayed event',
+    );
     expect(receiver.verifyErrors.length).toBe(0);
 
     await page.getByRole('button', { name: 'Reveal secret' }).click();
@@ -192,7 +226,10 @@ describe('webhook portal', () => {
     await page.getByLabel('Other event types or patterns').fill('task.*');
     await page.getByRole('button', { name: 'Create webhook' }).click();
     await page.getByRole('heading', { level: 1, name: 'GitProductivity' }).waitFor();
-    await page.locator('#test-result').getByText(/Test on save: success 200/).waitFor();
+    await page
+      .locator('#test-result')
+      .getByText(/Test on save: success 200/)
+      .waitFor();
     expect((await other.waitFor(1))[0].headers['x-gitproductivity-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
     await other.close();
   });
@@ -200,12 +237,18 @@ describe('webhook portal', () => {
   it('lists the webhooks with their last delivery, notifications and the event-type catalog', async () => {
     await open('#/webhooks', 'Webhooks');
     expect(await page.locator('#active-count').innerText()).toBe('2 of 25 active');
-    await page.locator('tr', { hasText: XSS }).getByText(/success/).waitFor();
+    await page
+      .locator('tr', { hasText: XSS })
+      .getByText(/success/)
+      .waitFor();
     await shot('list');
     await shot('list-390', 390);
     await page.setViewportSize({ width: 1280, height: 900 });
     await open('#/notifications', 'Notifications');
-    await page.locator('tr', { hasText: 'Endpoint disabled' }).locator('summary', { hasText: /failed after 4 attempts/ }).waitFor();
+    await page
+      .locator('tr', { hasText: 'Endpoint disabled' })
+      .locator('summary', { hasText: /failed after 4 attempts/ })
+      .waitFor();
     await shot('notifications');
     await open('#/event-types', 'Event types');
     await page.getByText('Task marked done').waitFor();
@@ -221,13 +264,19 @@ describe('webhook portal', () => {
     await ro.goto(data!.url);
     await ro.getByRole('link', { name: XSS }).click();
     await ro.getByRole('button', { name: 'Send test' }).click();
-    await ro.locator('#test-result').getByText(/read-only portal session/).waitFor();
+    await ro
+      .locator('#test-result')
+      .getByText(/read-only portal session/)
+      .waitFor();
     await ro.close();
   });
 
   it('an expired portal link shows the sign-in-needed page, not data', async () => {
     const { data } = await saas.POST('/v1/portal-sessions', { body: { workspace: uid } });
-    await stack.db('portal_sessions').where({ workspace_id: data!.workspace_id }).update({ expires_at: new Date(Date.now() - 1000) });
+    await stack
+      .db('portal_sessions')
+      .where({ workspace_id: data!.workspace_id })
+      .update({ expires_at: new Date(Date.now() - 1000) });
     const fresh = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await fresh.goto(data!.url);
     await fresh.getByRole('heading', { level: 1, name: 'Sign-in needed' }).waitFor();

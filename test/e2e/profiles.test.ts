@@ -29,7 +29,13 @@ async function publishAndFinish(c: ReturnType<typeof api>, webhookId: string, ty
   const result = await deliveryResult(stack.client.workflow.getHandle(workflowId));
   const deliveryId = ev.body.deliveries[0].id as string;
   const attempts = await stack.db<AttemptRow>('delivery_attempts').where({ delivery_id: deliveryId }).orderBy('attempt_no');
-  return { result, workflowId, deliveryId, attempts, gaps: attempts.slice(1).map((a, i) => a.started_at.getTime() - attempts[i].started_at.getTime()) };
+  return {
+    result,
+    workflowId,
+    deliveryId,
+    attempts,
+    gaps: attempts.slice(1).map((a, i) => a.started_at.getTime() - attempts[i].started_at.getTime()),
+  };
 }
 
 /** A retry comes its delay after the failed attempt ended: delay ≤ gap < delay + 5 s. */
@@ -52,7 +58,13 @@ async function closedAs(workflowId: string) {
     (err: unknown) => (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure ? err.cause : null),
   );
   const d = await handle.describe();
-  return { status: d.status.name, deliveryStatus: d.searchAttributes.DeliveryStatus, type: failure?.type, nonRetryable: failure?.nonRetryable, details: failure?.details?.[0] };
+  return {
+    status: d.status.name,
+    deliveryStatus: d.searchAttributes.DeliveryStatus,
+    type: failure?.type,
+    nonRetryable: failure?.nonRetryable,
+    details: failure?.details?.[0],
+  };
 }
 
 const closeAll = (...rs: Receiver[]) => Promise.all(rs.map((r) => r.close()));
@@ -104,7 +116,10 @@ describe('profiles on the time-skipping server', () => {
     const first = await publishAndFinish(c, wh.id);
     expect(first.result.status).toBe('failed');
     expectGaps(first.gaps, [1 * M, 5 * M, 30 * M]);
-    expect((await c.get(`/v1/webhooks/${wh.id}`)).body).toMatchObject({ status: 'disabled', disabled_reason: expect.stringMatching(/failed after 4 attempts/) });
+    expect((await c.get(`/v1/webhooks/${wh.id}`)).body).toMatchObject({
+      status: 'disabled',
+      disabled_reason: expect.stringMatching(/failed after 4 attempts/),
+    });
 
     // Published while disabled: recorded as skipped, nothing sent (recovered below).
     const ignored = await c.post('/v1/events', { type: 'task.created', data: {} });
@@ -117,10 +132,18 @@ describe('profiles on the time-skipping server', () => {
     const since = new Date(Date.now() - H).toISOString();
     const replay = await c.post(`/v1/webhooks/${wh.id}/replay`, { since });
     expect(replay.body).toEqual({ queued: 1 });
-    const final = await deliveryResult(stack.client.workflow.getHandle(`delivery:${(await c.get(`/v1/deliveries/${first.deliveryId}`)).body.event_id}:${wh.id}`));
+    const final = await deliveryResult(
+      stack.client.workflow.getHandle(`delivery:${(await c.get(`/v1/deliveries/${first.deliveryId}`)).body.event_id}:${wh.id}`),
+    );
     expect(final.status).toBe('success');
     const d = await c.get(`/v1/deliveries/${first.deliveryId}`);
-    expect(d.body.attempt_log.map((a: { attempt_no: number; trigger: string; response_code: number }) => [a.attempt_no, a.trigger, a.response_code])).toEqual([
+    expect(
+      d.body.attempt_log.map((a: { attempt_no: number; trigger: string; response_code: number }) => [
+        a.attempt_no,
+        a.trigger,
+        a.response_code,
+      ]),
+    ).toEqual([
       [1, 'scheduled', 500],
       [2, 'scheduled', 500],
       [3, 'scheduled', 500],
@@ -162,7 +185,10 @@ describe('profiles on the time-skipping server', () => {
     const { result, attempts } = await publishAndFinish(c, wh.id);
     expect(result.status).toBe('failed');
     expect(attempts).toHaveLength(1);
-    expect((await c.get(`/v1/webhooks/${wh.id}`)).body).toMatchObject({ status: 'disabled', disabled_reason: expect.stringMatching(/410/) });
+    expect((await c.get(`/v1/webhooks/${wh.id}`)).body).toMatchObject({
+      status: 'disabled',
+      disabled_reason: expect.stringMatching(/410/),
+    });
     await closeAll(receiver);
   });
 
@@ -182,7 +208,10 @@ describe('profiles on the time-skipping server', () => {
     const result = await deliveryResult(stack.client.workflow.getHandle(`delivery:${ev.id}:${wh.id}`));
     expect(result.status).toBe('success');
     const attempts = await stack.db<AttemptRow>('delivery_attempts').where({ delivery_id: ev.deliveries[0].id }).orderBy('attempt_no');
-    expectGaps(attempts.slice(1).map((a, i) => a.started_at.getTime() - attempts[i].started_at.getTime()), [H, 10 * M]);
+    expectGaps(
+      attempts.slice(1).map((a, i) => a.started_at.getTime() - attempts[i].started_at.getTime()),
+      [H, 10 * M],
+    );
     await closeAll(receiver);
   });
 
@@ -194,19 +223,30 @@ describe('profiles on the time-skipping server', () => {
     const result = await deliveryResult(stack.client.workflow.getHandle(`delivery:${ev.id}:${wh.id}`));
     expect(result.status).toBe('abandoned');
     expect((await c.get(`/v1/deliveries/${ev.deliveries[0].id}`)).body).toMatchObject({ status: 'abandoned', attempts: 1 });
-    expect(await closedAs(`delivery:${ev.id}:${wh.id}`)).toMatchObject({ status: 'FAILED', deliveryStatus: ['abandoned'], type: 'DeliveryAbandoned', details: { attempts: 1 } });
+    expect(await closedAs(`delivery:${ev.id}:${wh.id}`)).toMatchObject({
+      status: 'FAILED',
+      deliveryStatus: ['abandoned'],
+      type: 'DeliveryAbandoned',
+      details: { attempts: 1 },
+    });
     expect(receiver.requests).toHaveLength(1);
     await closeAll(receiver);
   });
 
   it('disable_after_failing_for disables a webhook whose streak is older than the limit', async () => {
-    const { c, receiver, wh } = await setup({ retry_policy: { schedule: ['30m'], disable_after_failing_for: '1h' }, max_attempts: 10 }, [500]);
+    const { c, receiver, wh } = await setup(
+      { retry_policy: { schedule: ['30m'], disable_after_failing_for: '1h' }, max_attempts: 10 },
+      [500],
+    );
     const { result, attempts } = await publishAndFinish(c, wh.id);
     // Failing since attempt 1; attempt 3 comes 60 min later and crosses the limit; the delivery
     // then ends abandoned at its next wake-up.
     expect(attempts).toHaveLength(3);
     expect(result.status).toBe('abandoned');
-    expect((await c.get(`/v1/webhooks/${wh.id}`)).body).toMatchObject({ status: 'disabled', disabled_reason: expect.stringMatching(/^failing since/) });
+    expect((await c.get(`/v1/webhooks/${wh.id}`)).body).toMatchObject({
+      status: 'disabled',
+      disabled_reason: expect.stringMatching(/^failing since/),
+    });
     expect((await notifications(wh.id)).map((n) => n.kind)).toEqual(['endpoint.failing', 'endpoint.disabled']);
     await closeAll(receiver);
   });

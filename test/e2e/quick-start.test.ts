@@ -14,7 +14,8 @@ import { api } from '../helpers/stack';
 import { eventually, workflowClosed } from '../helpers/wait';
 
 const root = path.resolve(__dirname, '..', '..');
-const runCommand = async (cmd: string, args: string[], env: NodeJS.ProcessEnv) => (await promisify(execFile)(cmd, args, { cwd: root, env })).stdout;
+const runCommand = async (cmd: string, args: string[], env: NodeJS.ProcessEnv) =>
+  (await promisify(execFile)(cmd, args, { cwd: root, env })).stdout;
 
 /** All descendants of `pid`, read from /proc (Linux). */
 function descendants(pid: number): number[] {
@@ -72,11 +73,15 @@ async function startHookflow(env: NodeJS.ProcessEnv): Promise<Started> {
   let out = '';
   child.stdout!.on('data', (b) => (out += b));
   child.stderr!.on('data', (b) => (out += b));
-  const banner = await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`hookflow start exited ${child.exitCode}:\n${out}`);
-    const m = /API:\s+(\S+)[\s\S]*Temporal Web UI:\s+(\S+)[\s\S]*API key:\s+(\S+)/.exec(out);
-    return m ? { apiUrl: m[1], uiUrl: m[2], key: m[3] } : null;
-  }, 120_000, 'the start banner');
+  const banner = await eventually(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`hookflow start exited ${child.exitCode}:\n${out}`);
+      const m = /API:\s+(\S+)[\s\S]*Temporal Web UI:\s+(\S+)[\s\S]*API key:\s+(\S+)/.exec(out);
+      return m ? { apiUrl: m[1], uiUrl: m[2], key: m[3] } : null;
+    },
+    120_000,
+    'the start banner',
+  );
   return { child, output: () => out, ...banner };
 }
 
@@ -118,10 +123,14 @@ describe('quick start (`hookflow start` on a fresh data dir)', () => {
       const [req] = await receiver.waitFor(1);
       new Webhook(wh.body.secret).verify(req.body, req.headers as Record<string, string>);
       secret = wh.body.secret;
-      const metrics = await eventually(async () => {
-        const text = await (await fetch(`${first.apiUrl}/metrics`)).text();
-        return text.includes('hookflow_deliveries_total{status="success",profile="standard"} 1') ? text : null;
-      }, 10_000, 'delivery metrics');
+      const metrics = await eventually(
+        async () => {
+          const text = await (await fetch(`${first.apiUrl}/metrics`)).text();
+          return text.includes('hookflow_deliveries_total{status="success",profile="standard"} 1') ? text : null;
+        },
+        10_000,
+        'delivery metrics',
+      );
       expect(metrics).toContain('hookflow_events_published_total 1');
       expect(metrics).toContain('hookflow_webhooks{status="active"} 1');
       expect(metrics).toMatch(/hookflow_publish_to_first_attempt_seconds_count 1/);
@@ -131,7 +140,13 @@ describe('quick start (`hookflow start` on a fresh data dir)', () => {
       const seeded = await runCommand('npm', ['run', '--silent', 'hookflow', '--', 'seed-event-types', '--profile', 'generic'], env);
       expect(seeded).toMatch(/generic: \d+ event types added to ws_default/);
       // The embedded Temporal keeps closed workflows as long as PostgreSQL keeps rows (30 days).
-      const ns = JSON.parse(await runCommand(resolveTemporalCli(), ['operator', 'namespace', 'describe', '--namespace', 'default', '--address', `127.0.0.1:${env.TEMPORAL_DEV_PORT}`, '-o', 'json'], env));
+      const ns = JSON.parse(
+        await runCommand(
+          resolveTemporalCli(),
+          ['operator', 'namespace', 'describe', '--namespace', 'default', '--address', `127.0.0.1:${env.TEMPORAL_DEV_PORT}`, '-o', 'json'],
+          env,
+        ),
+      );
       expect(ns.config.workflowExecutionRetentionTtl).toBe(`${30 * 86_400}s`);
     } finally {
       await stopAndCheckNoOrphans(first);
@@ -169,10 +184,14 @@ describe('quick start (`hookflow start` on a fresh data dir)', () => {
 
       const second = await startHookflow(env);
       try {
-        const d = await eventually(async () => {
-          const r = (await api(second.apiUrl, second.key).get(`/v1/deliveries/${ev.deliveries[0].id}`)).body;
-          return r.status === 'success' ? r : null;
-        }, 20_000, 'the delivery to be recorded');
+        const d = await eventually(
+          async () => {
+            const r = (await api(second.apiUrl, second.key).get(`/v1/deliveries/${ev.deliveries[0].id}`)).body;
+            return r.status === 'success' ? r : null;
+          },
+          20_000,
+          'the delivery to be recorded',
+        );
         expect(d.attempt_log).toHaveLength(1);
         // Once the workflow has closed no attempt can run any more: only then count the requests.
         const connection = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_DEV_PORT}` });

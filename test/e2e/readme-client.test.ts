@@ -22,7 +22,10 @@ async function runBlock(code: string, env: Record<string, string>): Promise<stri
   const file = path.join(os.tmpdir(), `readme-${randomBytes(4).toString('hex')}.mts`);
   fs.writeFileSync(file, code.replace("'@hookflow/client'", JSON.stringify(path.join(root, 'clients', 'typescript', 'src', 'index.ts'))));
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', file], { cwd: root, env: { PATH: process.env.PATH, ...env } });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', file], {
+      cwd: root,
+      env: { PATH: process.env.PATH, ...env },
+    });
     return stdout.trim();
   } finally {
     fs.rmSync(file, { force: true });

@@ -37,7 +37,9 @@ describe('a second Hookflow on the same machine (issue 11, items 7 and 8)', () =
 
   it('never joins a Temporal it did not start: an explicitly configured port that is taken stops start-up', async () => {
     const port = Number(first.address.split(':')[1]);
-    await expect(startDevServer({ cli: resolveTemporalCli(), dataDir: null, port, uiPort: null })).rejects.toThrow(/TEMPORAL_DEV_PORT=\d+: port \d+ is already in use/);
+    await expect(startDevServer({ cli: resolveTemporalCli(), dataDir: null, port, uiPort: null })).rejects.toThrow(
+      /TEMPORAL_DEV_PORT=\d+: port \d+ is already in use/,
+    );
   });
 
   it('moves to the next free port when 7233 is held by something else, and runs its own server there', async () => {
@@ -95,7 +97,11 @@ describe('a second Hookflow on the same machine (issue 11, items 7 and 8)', () =
     let pg: EmbeddedPostgres | null = null;
     try {
       pg = await startEmbeddedPostgres(path.join(dir, 'postgres'));
-      const r = await hookflow(['start'], { HOOKFLOW_DATA_DIR: dir, TEMPORAL_ADDRESS: inject('temporalAddress'), PORT: String(await freePort()) });
+      const r = await hookflow(['start'], {
+        HOOKFLOW_DATA_DIR: dir,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        PORT: String(await freePort()),
+      });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/is already running \(pid \d+\); is another Hookflow using this data dir\?/);
       expect(r.stderr).not.toMatch(STACK_LINE);

@@ -54,7 +54,11 @@ describe('secrets', () => {
     expect(verifies(rotated.secret, during)).toBe(true);
 
     // The API says the overlap has ended (same clock as the signer), not a guess at how long it takes.
-    await eventually(async () => (await c.get(`/v1/webhooks/${wh.id}/secret`)).body.previous_secret_expires_at === null, 15_000, 'the overlap to end');
+    await eventually(
+      async () => (await c.get(`/v1/webhooks/${wh.id}/secret`)).body.previous_secret_expires_at === null,
+      15_000,
+      'the overlap to end',
+    );
     await c.post('/v1/events', { type: 'a.b', data: { n: 2 } });
     const after = (await receiver.waitFor(2))[1];
     expect(verifies(wh.secret, after)).toBe(false);
@@ -66,7 +70,14 @@ describe('secrets', () => {
     const { key } = await givenWorkspace(stack.db);
     const c = api(stack.url, key);
     const receiver = await givenReceiver();
-    const wh = (await c.post('/v1/webhooks', { url: receiver.url, events: ['task.created'], profile: 'productive', custom_headers: { 'X-Tenant': 'acme' } })).body;
+    const wh = (
+      await c.post('/v1/webhooks', {
+        url: receiver.url,
+        events: ['task.created'],
+        profile: 'productive',
+        custom_headers: { 'X-Tenant': 'acme' },
+      })
+    ).body;
     await c.post('/v1/events', { type: 'task.created', data: { id: 1 } });
     const [r] = await receiver.waitFor(1);
     const header = String(r.headers['productive-signature']);
@@ -86,7 +97,15 @@ describe('request shape and error classes', () => {
     const { key } = await givenWorkspace(stack.db);
     const c = api(stack.url, key);
     const receiver = await givenReceiver();
-    const wh = (await c.post('/v1/webhooks', { url: receiver.url, events: ['*'], profile: 'generic', method: 'PUT', content_type: 'application/x-www-form-urlencoded' })).body;
+    const wh = (
+      await c.post('/v1/webhooks', {
+        url: receiver.url,
+        events: ['*'],
+        profile: 'generic',
+        method: 'PUT',
+        content_type: 'application/x-www-form-urlencoded',
+      })
+    ).body;
     await c.post('/v1/events', { type: 'task.created', data: { name: 'x y' } });
     const [r] = await receiver.waitFor(1);
     expect(r.method).toBe('PUT');
@@ -102,7 +121,12 @@ describe('request shape and error classes', () => {
   });
 
   it.each([
-    ['a redirect (not followed, Location recorded)', { status: 302, headers: { location: 'http://127.0.0.1:1/elsewhere' } }, 'redirect', /Location http:\/\/127\.0\.0\.1:1\/elsewhere/],
+    [
+      'a redirect (not followed, Location recorded)',
+      { status: 302, headers: { location: 'http://127.0.0.1:1/elsewhere' } },
+      'redirect',
+      /Location http:\/\/127\.0\.0\.1:1\/elsewhere/,
+    ],
     ['a timeout', { status: 200, delayMs: 2500 }, 'timeout', /./],
     ['an HTTP 500 with a large body (4 KiB stored)', { status: 500, body: 'x'.repeat(100_000) }, 'http_status', /HTTP 500/],
   ])('records %s as error class', async (_what, reply, errorClass, message) => {
@@ -149,18 +173,44 @@ describe('SSRF guard at connect time (allow-list off)', () => {
       const c = api(guarded.url, key);
       const port = new URL(receiver.url).port;
       // Refused at create time...
-      for (const url of [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `http://[::ffff:127.0.0.1]:${port}/`, `http://2130706433:${port}/`, `http://0.0.0.0:${port}/`]) {
+      for (const url of [
+        `http://127.0.0.1:${port}/`,
+        `http://localhost:${port}/`,
+        `http://[::ffff:127.0.0.1]:${port}/`,
+        `http://2130706433:${port}/`,
+        `http://0.0.0.0:${port}/`,
+      ]) {
         const res = await c.post('/v1/webhooks', { url, events: ['*'] });
         expect(res.status, url).toBe(422);
       }
       // ...and, for URLs that passed then (DNS may change), again at connect time.
       const p = PROFILES.standard;
-      for (const url of [`http://localhost:${port}/`, `http://0.0.0.0:${port}/`, `http://[::ffff:127.0.0.1]:${port}/`, `http://2130706433:${port}/`]) {
+      for (const url of [
+        `http://localhost:${port}/`,
+        `http://0.0.0.0:${port}/`,
+        `http://[::ffff:127.0.0.1]:${port}/`,
+        `http://2130706433:${port}/`,
+      ]) {
         await insertWebhook(guarded.db, {
-          id: newId('wh'), workspace_id: workspaceId, name: url, url, method: 'POST', content_type: 'application/json', events: ['*'],
-          status: 'active', disabled_reason: null, profile: 'standard', signature_scheme: p.scheme, signature_header: null,
-          secret_enc: guarded.secretBox.encrypt(generateSecret()), previous_secret_enc: null, previous_secret_expires_at: null,
-          custom_headers: {}, retry_policy: { ...p.retryPolicy, schedule: [3_600_000] }, max_attempts: 2, timeout_ms: 2000,
+          id: newId('wh'),
+          workspace_id: workspaceId,
+          name: url,
+          url,
+          method: 'POST',
+          content_type: 'application/json',
+          events: ['*'],
+          status: 'active',
+          disabled_reason: null,
+          profile: 'standard',
+          signature_scheme: p.scheme,
+          signature_header: null,
+          secret_enc: guarded.secretBox.encrypt(generateSecret()),
+          previous_secret_enc: null,
+          previous_secret_expires_at: null,
+          custom_headers: {},
+          retry_policy: { ...p.retryPolicy, schedule: [3_600_000] },
+          max_attempts: 2,
+          timeout_ms: 2000,
         });
       }
       const ev = (await c.post('/v1/events', { type: 'a.b', data: {} })).body;

@@ -13,7 +13,16 @@ const stack = useStack();
 /** `temporal workflow terminate`, as an operator runs it. */
 async function terminate(workflowId: string, reason: string): Promise<void> {
   const cli = resolveTemporalCli();
-  await promisify(execFile)(cli, ['workflow', 'terminate', '--address', inject('temporalAddress'), '--workflow-id', workflowId, '--reason', reason]);
+  await promisify(execFile)(cli, [
+    'workflow',
+    'terminate',
+    '--address',
+    inject('temporalAddress'),
+    '--workflow-id',
+    workflowId,
+    '--reason',
+    reason,
+  ]);
 }
 
 /** A delivery that failed once and now waits an hour for its retry. */
@@ -34,11 +43,21 @@ describe('a delivery whose workflow is terminated from outside (issue 11, item 9
     const { c, receiver, deliveryId, workflowId } = await givenWaitingDelivery([500, 200]);
     await terminate(workflowId, 'stuck endpoint, ops ticket 42');
     // A reconciler as the worker runs it, its closed-run timer shortened from 30 s.
-    const reconciler = startReconciler({ ...stack.deps.dispatch, dispatcher: stack.deps.dispatcher, afterS: 86_400, everyMs: 60_000, closedRunsEveryMs: 500 });
-    const d = await eventually(async () => {
-      const r = (await c.get(`/v1/deliveries/${deliveryId}`)).body;
-      return r.status !== 'retrying' ? r : null;
-    }, 30_000, 'the reconciler to record the terminated run').finally(() => reconciler.stop());
+    const reconciler = startReconciler({
+      ...stack.deps.dispatch,
+      dispatcher: stack.deps.dispatcher,
+      afterS: 86_400,
+      everyMs: 60_000,
+      closedRunsEveryMs: 500,
+    });
+    const d = await eventually(
+      async () => {
+        const r = (await c.get(`/v1/deliveries/${deliveryId}`)).body;
+        return r.status !== 'retrying' ? r : null;
+      },
+      30_000,
+      'the reconciler to record the terminated run',
+    ).finally(() => reconciler.stop());
     expect(d.status).toBe('terminated');
     expect(d.last_error).toMatch(/^workflow terminated by .+: stuck endpoint, ops ticket 42$/);
     expect(d.next_attempt_at).toBeNull();
@@ -46,10 +65,14 @@ describe('a delivery whose workflow is terminated from outside (issue 11, item 9
 
     // A terminated delivery is final, and a retry starts a new run that continues the numbering.
     expect((await c.post(`/v1/deliveries/${deliveryId}/retry`)).body.action).toBe('restarted');
-    const done = await eventually(async () => {
-      const r = (await c.get(`/v1/deliveries/${deliveryId}`)).body;
-      return r.status === 'success' ? r : null;
-    }, 15_000, 'success after the retry');
+    const done = await eventually(
+      async () => {
+        const r = (await c.get(`/v1/deliveries/${deliveryId}`)).body;
+        return r.status === 'success' ? r : null;
+      },
+      15_000,
+      'success after the retry',
+    );
     expect(done.attempt_log.map((a: { attempt_no: number }) => a.attempt_no)).toEqual([1, 2]);
     expect(done.last_error).toBeNull();
     await receiver.close();

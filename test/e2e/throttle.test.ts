@@ -16,7 +16,11 @@ describe('per-endpoint throttling (rate_limit_per_s)', () => {
     // 60 events, each to both endpoints, published 10 at a time.
     const events: { id: string }[] = [];
     for (let batch = 0; batch < 6; batch++) {
-      events.push(...(await Promise.all(Array.from({ length: 10 }, (_, i) => c.post('/v1/events', { type: 'load.test', data: { n: batch * 10 + i } })))).map((r) => r.body));
+      events.push(
+        ...(
+          await Promise.all(Array.from({ length: 10 }, (_, i) => c.post('/v1/events', { type: 'load.test', data: { n: batch * 10 + i } })))
+        ).map((r) => r.body),
+      );
     }
     const atFree = await free.waitFor(60, 120_000);
     const atLimited = await limited.waitFor(60, 180_000);

@@ -16,7 +16,7 @@ const PRODUCER_SPAN = '00f067aa0ba902b7';
 const parentOf = (s: ReadableSpan) => s.parentSpanId;
 
 describe('tracing', () => {
-  it('continues the producer\'s trace through the workflow to the receiver', async () => {
+  it("continues the producer's trace through the workflow to the receiver", async () => {
     const c = api(stack.url, (await givenWorkspace(stack.db)).key);
     const receiver = await givenReceiver({ replies: [500, 200] });
     await c.post('/v1/webhooks', { url: receiver.url, events: ['*'], retry_policy: { schedule: ['1s'] } });
@@ -24,12 +24,22 @@ describe('tracing', () => {
     expect(published.status).toBe(202);
     const [first, second] = await receiver.waitFor(2);
 
-    const names = ['POST /v1/events', 'StartWorkflow:deliveryWorkflow', 'RunWorkflow:deliveryWorkflow', 'RunActivity:attemptDelivery', 'POST'];
-    const spans = await eventually(async () => {
-      const all = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === TRACE_ID);
-      const clients = all.filter((s) => s.name === 'POST');
-      return names.every((n) => all.some((s) => s.name === n)) && clients.length === 2 ? all : null;
-    }, 15_000, 'the spans of the delivery');
+    const names = [
+      'POST /v1/events',
+      'StartWorkflow:deliveryWorkflow',
+      'RunWorkflow:deliveryWorkflow',
+      'RunActivity:attemptDelivery',
+      'POST',
+    ];
+    const spans = await eventually(
+      async () => {
+        const all = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === TRACE_ID);
+        const clients = all.filter((s) => s.name === 'POST');
+        return names.every((n) => all.some((s) => s.name === n)) && clients.length === 2 ? all : null;
+      },
+      15_000,
+      'the spans of the delivery',
+    );
     const tree = spans.map((s) => `${s.name} ${s.spanContext().spanId} <- ${parentOf(s)}`).join('\n');
     const byName = (n: string) => spans.filter((s) => s.name === n);
     const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
@@ -47,7 +57,9 @@ describe('tracing', () => {
     const clients = byName('POST');
     for (const client of clients) {
       expect(ancestors(client).slice(0, 1), tree).toEqual(['RunActivity:attemptDelivery']);
-      expect(ancestors(client), tree).toEqual(expect.arrayContaining(['RunWorkflow:deliveryWorkflow', 'StartWorkflow:deliveryWorkflow', 'POST /v1/events']));
+      expect(ancestors(client), tree).toEqual(
+        expect.arrayContaining(['RunWorkflow:deliveryWorkflow', 'StartWorkflow:deliveryWorkflow', 'POST /v1/events']),
+      );
     }
     expect(clients.map((s) => s.attributes['http.response.status_code'])).toEqual([500, 200]);
     // The receiver got the trace: its parent is the outgoing request's span.

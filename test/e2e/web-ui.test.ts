@@ -32,14 +32,19 @@ describe('Temporal Web UI', () => {
     // The first attempt fails, so the timeline shows it (a local activity), the retry timer and
     // the second attempt (a regular activity with its summary).
     const receiver = await givenReceiver({ replies: [500, 200] });
-    const wh = (await c.post('/v1/webhooks', { url: receiver.url, events: ['*'], name: 'billing app', retry_policy: { schedule: ['1s'] } })).body;
+    const wh = (await c.post('/v1/webhooks', { url: receiver.url, events: ['*'], name: 'billing app', retry_policy: { schedule: ['1s'] } }))
+      .body;
     const ev = (await c.post('/v1/events', { type: 'invoice.created', data: { amount: 42 } })).body;
     await receiver.waitFor(2);
     const workflowId = `delivery:${ev.id}:${wh.id}`;
-    await eventually(async () => {
-      for await (const w of stack.client.workflow.list({ query: `WebhookId = '${wh.id}'` })) return w.workflowId === workflowId;
-      return false;
-    }, 10_000, 'visibility');
+    await eventually(
+      async () => {
+        for await (const w of stack.client.workflow.list({ query: `WebhookId = '${wh.id}'` })) return w.workflowId === workflowId;
+        return false;
+      },
+      10_000,
+      'visibility',
+    );
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
     const query = encodeURIComponent(`WebhookId="${wh.id}"`);
@@ -57,21 +62,38 @@ describe('Temporal Web UI', () => {
     await page.getByText('User Metadata').first().click();
     const summary = `invoice.created → billing app (${new URL(receiver.url).host})`;
     // The UI renders user metadata (markdown) in sandboxed iframes: look in every frame.
-    const texts = async () => Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => '')));
+    const texts = async () =>
+      Promise.all(
+        page.frames().map((f) =>
+          f
+            .locator('body')
+            .innerText()
+            .catch(() => ''),
+        ),
+      );
     await eventually(async () => (await texts()).some((t) => t.includes(summary)), 30_000, 'the workflow summary');
     await page.screenshot({ path: path.join(root, 'docs', 'img', 'web-ui-summary.png') });
     await receiver.close();
   });
 
-  it('counts failed deliveries as Failed, shows the delivery columns and a failed delivery\'s failure', async () => {
+  it("counts failed deliveries as Failed, shows the delivery columns and a failed delivery's failure", async () => {
     const c = api(stack.url, (await givenWorkspace(stack.db)).key);
     const ok = await givenReceiver({ replies: [200] });
     const down = await givenReceiver({ replies: [500] });
     const good = (await c.post('/v1/webhooks', { url: ok.url, events: ['*'], name: 'billing app' })).body;
-    const bad = (await c.post('/v1/webhooks', { url: down.url, events: ['invoice.*'], name: 'crm sync', max_attempts: 2, retry_policy: { schedule: ['1s'] } })).body;
+    const bad = (
+      await c.post('/v1/webhooks', {
+        url: down.url,
+        events: ['invoice.*'],
+        name: 'crm sync',
+        max_attempts: 2,
+        retry_policy: { schedule: ['1s'] },
+      })
+    ).body;
     // 3 invoice events: 3 successes to billing app, 3 exhausted deliveries to crm sync; 1 more success.
     const events = [];
-    for (const type of ['invoice.created', 'invoice.paid', 'invoice.voided', 'task.created']) events.push((await c.post('/v1/events', { type, data: {} })).body);
+    for (const type of ['invoice.created', 'invoice.paid', 'invoice.voided', 'task.created'])
+      events.push((await c.post('/v1/events', { type, data: {} })).body);
     const failedIds = events.slice(0, 3).map((e) => `delivery:${e.id}:${bad.id}`);
     for (const id of [...failedIds, ...events.map((e) => `delivery:${e.id}:${good.id}`)]) await workflowClosed(stack.client, id);
     const failed = (await stack.client.workflow.count(`WebhookId = '${bad.id}' AND ExecutionStatus = 'Failed'`)).count;
@@ -90,7 +112,8 @@ describe('Temporal Web UI', () => {
 
     await page.getByTestId('workflows-summary-table-configuration-button').click();
     for (const name of ['Run ID', 'Type', 'Start', 'End']) await page.getByTestId(`orderable-list-item-${name}-remove-button`).click();
-    for (const name of ['DeliveryStatus', 'WebhookId', 'EventType']) await page.getByTestId(`orderable-list-item-${name}-add-button`).click();
+    for (const name of ['DeliveryStatus', 'WebhookId', 'EventType'])
+      await page.getByTestId(`orderable-list-item-${name}-add-button`).click();
     await page.getByTestId('drawer-close-button').click();
     await page.getByTestId('drawer-close-button').waitFor({ state: 'hidden' });
     await page.getByRole('columnheader', { name: 'DeliveryStatus' }).waitFor();
@@ -104,8 +127,22 @@ describe('Temporal Web UI', () => {
     // Its user metadata: the static summary and details, and the current details (last response).
     await page.setViewportSize({ width: 1600, height: 1000 });
     await page.getByText('User Metadata').first().click();
-    const texts = async () => (await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => '')))).join('\n');
-    await eventually(async () => (await texts()).includes('Attempt budget') && (await texts()).includes('last response: HTTP 500'), 30_000, 'the static and current details');
+    const texts = async () =>
+      (
+        await Promise.all(
+          page.frames().map((f) =>
+            f
+              .locator('body')
+              .innerText()
+              .catch(() => ''),
+          ),
+        )
+      ).join('\n');
+    await eventually(
+      async () => (await texts()).includes('Attempt budget') && (await texts()).includes('last response: HTTP 500'),
+      30_000,
+      'the static and current details',
+    );
     await page.screenshot({ path: path.join(root, 'docs', 'img', 'web-ui-failed-details.png') });
     await Promise.all([ok.close(), down.close()]);
   });

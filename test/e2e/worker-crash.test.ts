@@ -25,7 +25,11 @@ function spawnWorker() {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
   return { child, stderr: () => stderr };
@@ -57,10 +61,14 @@ describe('a worker killed during an attempt', () => {
       const [, , retry] = await receiver.waitFor(3, 45_000);
       console.log(`attempt 2 retried ${retry.at - killedAt} ms after the worker was killed`);
       expect(retry.headers['webhook-id']).toBe(receiver.requests[1].headers['webhook-id']);
-      const d = await eventually(async () => {
-        const r = (await c.get(`/v1/deliveries/${deliveryId}`)).body;
-        return r.status === 'success' ? r : null;
-      }, 15_000, 'success');
+      const d = await eventually(
+        async () => {
+          const r = (await c.get(`/v1/deliveries/${deliveryId}`)).body;
+          return r.status === 'success' ? r : null;
+        },
+        15_000,
+        'success',
+      );
       // Two attempts recorded: the lost one was retried under its own number, not counted twice.
       expect(d.attempts).toBe(2);
       expect(d.attempt_log.map((a: { attempt_no: number; response_code: number }) => [a.attempt_no, a.response_code])).toEqual([

@@ -28,7 +28,9 @@ type Reply = number | { status: number; headers?: Record<string, string>; body?:
  * A real HTTP receiver on 127.0.0.1. `replies` are used in order (the last one repeats);
  * `verify` may reject a request (the receiver then answers 401 and records the failure).
  */
-export async function givenReceiver(opts: { replies?: Reply[]; verify?: (r: Received) => void; gated?: boolean } = {}): Promise<Receiver & Gate & { verifyErrors: Error[] }> {
+export async function givenReceiver(
+  opts: { replies?: Reply[]; verify?: (r: Received) => void; gated?: boolean } = {},
+): Promise<Receiver & Gate & { verifyErrors: Error[] }> {
   const replies = opts.replies ?? [200];
   let held: (() => void)[] | null = opts.gated ? [] : null;
   const requests: Received[] = [];
@@ -38,7 +40,13 @@ export async function givenReceiver(opts: { replies?: Reply[]; verify?: (r: Rece
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      const r: Received = { method: req.method!, path: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      const r: Received = {
+        method: req.method!,
+        path: req.url!,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      };
       let reply = replies[Math.min(requests.length, replies.length - 1)];
       requests.push(r);
       try {

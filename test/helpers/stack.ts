@@ -65,7 +65,9 @@ export async function givenStack(env: Record<string, string> = {}, opts: StackOp
   let testEnv: TestWorkflowEnvironment | null = null;
   if (opts.timeSkipping) {
     // The time-skipping test server: 48 h schedules run in seconds, on real activities.
-    testEnv = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: resolveTestServer() } } });
+    testEnv = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: resolveTestServer() } },
+    });
   }
   const running = await startHookflow(config, opts.roles ?? ['api', 'worker'], {
     spanExporter: opts.spanExporter,

@@ -29,10 +29,26 @@ describe('API errors are problem+json with the right status', () => {
     ['an unknown field', { url: 'https://example.com/h', events: ['a'], colour: 'red' }, 'body'],
     ['a too-short secret', { url: 'https://example.com/h', events: ['a'], secret: 'short' }, 'body.secret'],
     ['a timeout over 60 s', { url: 'https://example.com/h', events: ['a'], timeout_ms: 120000 }, 'body.timeout_ms'],
-    ['an empty retry schedule', { url: 'https://example.com/h', events: ['a'], retry_policy: { schedule: [] } }, 'body.retry_policy.schedule'],
-    ['a retry delay over 30 days', { url: 'https://example.com/h', events: ['a'], retry_policy: { schedule: ['31d'] } }, 'body.retry_policy.schedule.0'],
-    ['a negative retry delay', { url: 'https://example.com/h', events: ['a'], retry_policy: { schedule: [-5] } }, 'body.retry_policy.schedule.0'],
-    ['a reserved custom header', { url: 'https://example.com/h', events: ['a'], custom_headers: { 'webhook-signature': 'x' } }, 'body.custom_headers.webhook-signature'],
+    [
+      'an empty retry schedule',
+      { url: 'https://example.com/h', events: ['a'], retry_policy: { schedule: [] } },
+      'body.retry_policy.schedule',
+    ],
+    [
+      'a retry delay over 30 days',
+      { url: 'https://example.com/h', events: ['a'], retry_policy: { schedule: ['31d'] } },
+      'body.retry_policy.schedule.0',
+    ],
+    [
+      'a negative retry delay',
+      { url: 'https://example.com/h', events: ['a'], retry_policy: { schedule: [-5] } },
+      'body.retry_policy.schedule.0',
+    ],
+    [
+      'a reserved custom header',
+      { url: 'https://example.com/h', events: ['a'], custom_headers: { 'webhook-signature': 'x' } },
+      'body.custom_headers.webhook-signature',
+    ],
   ])('rejects a webhook with %s (422 naming %s)', async (_what, body, path) => {
     const res = await c.post('/v1/webhooks', body);
     expectProblem(res, 422);

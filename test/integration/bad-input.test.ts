@@ -22,10 +22,22 @@ describe('input PostgreSQL cannot store is a 4xx problem, never a 500', () => {
     ['a lone surrogate deep in event data', 'post', '/v1/events', { type: 'a.b', data: { list: [{ x: '\udc00' }] } }, 'body.data.list.0.x'],
     ['a NUL in a webhook URL', 'post', '/v1/webhooks', { ...hook, url: 'https://example.com/\u0000' }, 'body.url'],
     ['a NUL in a webhook name', 'post', '/v1/webhooks', { ...hook, name: 'n\u0000' }, 'body.name'],
-    ['a lone surrogate in a custom header value', 'post', '/v1/webhooks', { ...hook, custom_headers: { 'x-team': '\ud800' } }, 'body.custom_headers.x-team'],
+    [
+      'a lone surrogate in a custom header value',
+      'post',
+      '/v1/webhooks',
+      { ...hook, custom_headers: { 'x-team': '\ud800' } },
+      'body.custom_headers.x-team',
+    ],
     ['a NUL in the workspace name', 'patch', '/v1/workspace', { name: 'w\u0000' }, 'body.name'],
     ['a NUL in an event-type description', 'post', '/v1/event-types', { name: 'c.d', description: '\u0000' }, 'body.description'],
-    ['a lone surrogate in an event-type schema', 'post', '/v1/event-types', { name: 'c.e', schema: { title: '\ud800' } }, 'body.schema.title'],
+    [
+      'a lone surrogate in an event-type schema',
+      'post',
+      '/v1/event-types',
+      { name: 'c.e', schema: { title: '\ud800' } },
+      'body.schema.title',
+    ],
   ] as const)('answers %s with 422 naming the field', async (_what, method, path, body, field) => {
     const c = api(stack.url, (await givenWorkspace(stack.db)).key);
     const res = await c[method](path, body);
@@ -53,12 +65,15 @@ describe('input PostgreSQL cannot store is a 4xx problem, never a 500', () => {
     expect((await c.post('/v1/events', `{"type":"a.b","data":${nested(50)}}`)).status).toBe(202);
   });
 
-  it.each(['/v1/webhooks', '/v1/notifications', '/v1/api-keys', '/v1/event-types'])('answers ?cursor=AA (a cursor of NUL bytes) on %s with 400', async (path) => {
-    const c = api(stack.url, (await givenWorkspace(stack.db)).key);
-    const res = await c.get(`${path}?cursor=AA`);
-    expectProblem(res, 400);
-    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['query.cursor']);
-  });
+  it.each(['/v1/webhooks', '/v1/notifications', '/v1/api-keys', '/v1/event-types'])(
+    'answers ?cursor=AA (a cursor of NUL bytes) on %s with 400',
+    async (path) => {
+      const c = api(stack.url, (await givenWorkspace(stack.db)).key);
+      const res = await c.get(`${path}?cursor=AA`);
+      expectProblem(res, 400);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['query.cursor']);
+    },
+  );
 
   it('answers ?cursor=AA on a webhook’s deliveries log with 400', async () => {
     const c = api(stack.url, (await givenWorkspace(stack.db)).key);
@@ -76,7 +91,10 @@ describe('input PostgreSQL cannot store is a 4xx problem, never a 500', () => {
   it('answers a replay range outside PostgreSQL’s timestamps with 422', async () => {
     const c = api(stack.url, (await givenWorkspace(stack.db)).key);
     const wh = await c.post('/v1/webhooks', hook);
-    expectProblem(await c.post(`/v1/webhooks/${wh.body.id}/replay`, { since: '-200000-01-01T00:00:00Z', until: '-200000-01-02T00:00:00Z' }), 422);
+    expectProblem(
+      await c.post(`/v1/webhooks/${wh.body.id}/replay`, { since: '-200000-01-01T00:00:00Z', until: '-200000-01-02T00:00:00Z' }),
+      422,
+    );
   });
 
   it('lets two workspaces give their event types’ schemas the same $id', async () => {

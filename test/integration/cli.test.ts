@@ -67,7 +67,10 @@ describe('hookflow CLI', () => {
     } finally {
       await db.destroy();
     }
-    for (const bad of [['--weight', '0'], ['--weight', 'lots']]) {
+    for (const bad of [
+      ['--weight', '0'],
+      ['--weight', 'lots'],
+    ]) {
       const err = await hookflow(['workspaces', 'set-weight', '--workspace', ws, ...bad]).catch((e) => e);
       expect(err.stderr).toMatch(/--weight must be a number from 0.001 to 1000/);
     }

@@ -38,7 +38,10 @@ type Handle = ReturnType<TestWorkflowEnvironment['client']['workflow']['getHandl
  * before the result is awaited: the time-skipping server only skips time while a result is
  * awaited, so the delivery is still in its first wait when `steer` acts.
  */
-async function run(attempt: (input: AttemptInput, call: Call, handle: Handle) => AttemptResult | Promise<AttemptResult>, steer?: (handle: Handle) => Promise<void>) {
+async function run(
+  attempt: (input: AttemptInput, call: Call, handle: Handle) => AttemptResult | Promise<AttemptResult>,
+  steer?: (handle: Handle) => Promise<void>,
+) {
   const calls: Call[] = [];
   const finished: string[] = [];
   const taskQueue = `wf-${Math.random().toString(36).slice(2)}`;
@@ -49,7 +52,12 @@ async function run(attempt: (input: AttemptInput, call: Call, handle: Handle) =>
     workflowBundle: await workflowBundle(),
     activities: {
       async attemptDelivery(input: AttemptInput): Promise<AttemptResult> {
-        const call = { attemptNo: input.attemptNo, trigger: input.trigger, isLocal: Context.current().info.isLocal, scheduledAtMs: input.scheduledAtMs };
+        const call = {
+          attemptNo: input.attemptNo,
+          trigger: input.trigger,
+          isLocal: Context.current().info.isLocal,
+          scheduledAtMs: input.scheduledAtMs,
+        };
         calls.push(call);
         return attempt(input, call, env.client.workflow.getHandle(workflowId));
       },
@@ -165,10 +173,13 @@ describe('delivery workflow', () => {
   });
 
   it('a native cancel while sleeping records cancelled and closes the run as Canceled', async () => {
-    const { error, calls, finished, handle, final } = await run(() => failing(), async (h) => {
-      await waitUntilRetrying(h);
-      await h.cancel();
-    });
+    const { error, calls, finished, handle, final } = await run(
+      () => failing(),
+      async (h) => {
+        await waitUntilRetrying(h);
+        await h.cancel();
+      },
+    );
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     expect(calls).toHaveLength(1);
@@ -190,10 +201,13 @@ describe('delivery workflow', () => {
   });
 
   it('the cancel signal while sleeping records cancelled and completes the run', async () => {
-    const { result, calls, finished } = await run(() => failing(), async (h) => {
-      await waitUntilRetrying(h);
-      await h.signal(cancelSignal);
-    });
+    const { result, calls, finished } = await run(
+      () => failing(),
+      async (h) => {
+        await waitUntilRetrying(h);
+        await h.signal(cancelSignal);
+      },
+    );
     expect(result).toMatchObject({ status: 'cancelled', attempts: 1, nextAttemptAt: null });
     expect(calls).toHaveLength(1);
     expect(finished).toEqual(['cancelled']);
@@ -201,10 +215,17 @@ describe('delivery workflow', () => {
 
   it('answers the status query with the state before each attempt and after the last one', async () => {
     const seen: DeliveryStatusResult[] = [];
-    const { error, handle, calls, final: afterClose } = await run(async (input, _call, h) => {
+    const {
+      error,
+      handle,
+      calls,
+      final: afterClose,
+    } = await run(async (input, _call, h) => {
       // The first attempt runs inside the first workflow task, which a query would wait for.
       if (input.attemptNo > 1) seen.push(await h.query(statusQuery));
-      return input.attemptNo < 4 ? failing(input.attemptNo * HOUR) : { status: 'failed', nextDelayMs: null, responseCode: 503, errorClass: 'http_status' };
+      return input.attemptNo < 4
+        ? failing(input.attemptNo * HOUR)
+        : { status: 'failed', nextDelayMs: null, responseCode: 503, errorClass: 'http_status' };
     });
     expect(seen.map((s) => [s.status, s.attempts, s.lastResponseCode])).toEqual([
       ['retrying', 1, 500],

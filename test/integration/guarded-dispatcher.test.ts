@@ -76,7 +76,8 @@ describe('guarded agent', () => {
 describe('guarded lookup', () => {
   const lookup = (allow: string, all: boolean) =>
     new Promise<{ err: Error | null; address: unknown }>((resolve) =>
-      createGuardedLookup(parseCidrList(allow))('localhost', { all }, (err, address) => resolve({ err, address })));
+      createGuardedLookup(parseCidrList(allow))('localhost', { all }, (err, address) => resolve({ err, address })),
+    );
 
   it('rejects a name resolving to loopback (all=false and all=true)', async () => {
     for (const all of [false, true]) {

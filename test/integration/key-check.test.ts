@@ -12,7 +12,9 @@ describe('encryption key check at start-up', () => {
       const key = randomBytes(32).toString('base64');
       await checkEncryptionKey(db, new SecretBox(key));
       await expect(checkEncryptionKey(db, new SecretBox(key))).resolves.toBeUndefined();
-      await expect(checkEncryptionKey(db, new SecretBox(randomBytes(32).toString('base64')))).rejects.toThrow(/HOOKFLOW_ENCRYPTION_KEY does not match/);
+      await expect(checkEncryptionKey(db, new SecretBox(randomBytes(32).toString('base64')))).rejects.toThrow(
+        /HOOKFLOW_ENCRYPTION_KEY does not match/,
+      );
     });
   });
 });

@@ -12,7 +12,8 @@ import { eventually, workflowClosed } from '../helpers/wait';
 const adminKey = `hf_${randomBytes(18).toString('base64url')}`;
 const stack = useStack({ HOOKFLOW_BOOTSTRAP_API_KEY: adminKey });
 
-const priorityOf = async (workflowId: string) => (await stack.client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.priority;
+const priorityOf = async (workflowId: string) =>
+  (await stack.client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.priority;
 
 describe('publish', () => {
   it('answers 202 while Temporal does not answer, and 503 with Retry-After past the dispatch backlog, storing nothing; the accepted events start once Temporal is back', async () => {
@@ -53,14 +54,24 @@ describe('publish', () => {
       const replayed = await publish(1, { 'idempotency-key': 'first' });
       expect(replayed.status).toBe(202);
       expect(replayed.headers.get('idempotent-replayed')).toBe('true');
-      const stored = await stack.db('events').where({ workspace_id: workspaceId }).orderBy('created_at').select('id', 'idempotency_key', 'dispatched_at');
+      const stored = await stack
+        .db('events')
+        .where({ workspace_id: workspaceId })
+        .orderBy('created_at')
+        .select('id', 'idempotency_key', 'dispatched_at');
       expect(stored.map((e) => e.idempotency_key)).toEqual(['first', null]);
       expect(stored.every((e) => e.dispatched_at === null)).toBe(true);
 
       process.kill(dev.process.pid!, 'SIGCONT');
       frozen = false;
       // Nothing lost: both accepted events get their workflow and their dispatched mark.
-      await eventually(async () => (await stack.db('events').where({ workspace_id: workspaceId }).whereNull('dispatched_at').count<{ n: string }[]>('* as n'))[0].n === '0', 30_000, 'events dispatched');
+      await eventually(
+        async () =>
+          (await stack.db('events').where({ workspace_id: workspaceId }).whereNull('dispatched_at').count<{ n: string }[]>('* as n'))[0]
+            .n === '0',
+        30_000,
+        'events dispatched',
+      );
       const workflows = await stack.db('deliveries').where({ workspace_id: workspaceId }).pluck('workflow_id');
       expect(workflows).toHaveLength(2);
       for (const id of workflows) expect((await client.workflow.getHandle(id).describe()).status.name).toBe('RUNNING');
@@ -127,7 +138,9 @@ describe('publish', () => {
       expect((await workflowClosed(stack.client, workflowId)).status).toBe('COMPLETED');
       const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
       // The first attempt ran as a local activity; the signalled one is the only scheduled task.
-      const scheduled = history.events!.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : []));
+      const scheduled = history.events!.flatMap((e) =>
+        e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : [],
+      );
       expect(scheduled).toHaveLength(1);
       expect(scheduled[0].priority).toMatchObject({ priorityKey: 1 });
       expect(await priorityOf(workflowId)).toMatchObject({ priorityKey: 3, fairnessKey: workspaceId });

@@ -9,7 +9,8 @@ const OLD_STANDARD = 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD';
 const NEW_PLAIN = 'new-secret-0123456789abcdef';
 const OLD_PLAIN = 'whsec_old-generated-style-secret';
 
-const secretsFor = (scheme: ReceiverScheme) => (scheme === 'standard' ? { cur: NEW_STANDARD, old: OLD_STANDARD } : { cur: NEW_PLAIN, old: OLD_PLAIN });
+const secretsFor = (scheme: ReceiverScheme) =>
+  scheme === 'standard' ? { cur: NEW_STANDARD, old: OLD_STANDARD } : { cur: NEW_PLAIN, old: OLD_PLAIN };
 const now = () => Math.floor(Date.now() / 1000);
 
 interface Running {
@@ -38,7 +39,12 @@ async function post(url: string, body: string, headers: Record<string, string>, 
   return { status: res.status, json: (await res.json()) as { verified: boolean; reason?: string } };
 }
 
-const body = JSON.stringify({ id: 'evt_01', type: 'task.created', timestamp: '2026-01-01T00:00:00.000Z', data: { name: 'café ✓ "quoted"' } });
+const body = JSON.stringify({
+  id: 'evt_01',
+  type: 'task.created',
+  timestamp: '2026-01-01T00:00:00.000Z',
+  data: { name: 'café ✓ "quoted"' },
+});
 
 const cases: { scheme: ReceiverScheme; header: string | null }[] = [
   { scheme: 'standard', header: null },
@@ -96,7 +102,11 @@ describe.each(cases)('runReceiver, scheme $scheme header $header', ({ scheme, he
     const headers = signed([cur, old]);
     expect((await post(oldOnly.url, body, headers)).status).toBe(200);
     expect((await post(r.url, body, headers)).status).toBe(200);
-    const other = await start({ scheme, secret: 'whsec_' + Buffer.from('neither of the two secrets').toString('base64'), header: header ?? undefined });
+    const other = await start({
+      scheme,
+      secret: 'whsec_' + Buffer.from('neither of the two secrets').toString('base64'),
+      header: header ?? undefined,
+    });
     expect((await post(other.url, body, headers)).status).toBe(401);
   });
 
@@ -109,16 +119,19 @@ describe.each(cases)('runReceiver, scheme $scheme header $header', ({ scheme, he
 });
 
 describe('timestamps', () => {
-  it.each(['standard', 'productive'] as const)('%s: rejects a stale or future timestamp, accepts one within the tolerance', async (scheme) => {
-    const { cur } = secretsFor(scheme);
-    const r = await start({ scheme, secret: cur, header: scheme === 'productive' ? 'Productive-Signature' : undefined });
-    const at = (ts: number) => sign(scheme, { secrets: [cur], msgId: 'dlv_02', timestamp: ts, body, header: null });
-    const stale = await post(r.url, body, at(now() - 600));
-    expect(stale.status).toBe(401);
-    expect(stale.json.reason).toMatch(/timestamp too old/);
-    expect((await post(r.url, body, at(now() + 600))).json.reason).toMatch(/timestamp in the future/);
-    expect((await post(r.url, body, at(now() - 240))).status).toBe(200);
-  });
+  it.each(['standard', 'productive'] as const)(
+    '%s: rejects a stale or future timestamp, accepts one within the tolerance',
+    async (scheme) => {
+      const { cur } = secretsFor(scheme);
+      const r = await start({ scheme, secret: cur, header: scheme === 'productive' ? 'Productive-Signature' : undefined });
+      const at = (ts: number) => sign(scheme, { secrets: [cur], msgId: 'dlv_02', timestamp: ts, body, header: null });
+      const stale = await post(r.url, body, at(now() - 600));
+      expect(stale.status).toBe(401);
+      expect(stale.json.reason).toMatch(/timestamp too old/);
+      expect((await post(r.url, body, at(now() + 600))).json.reason).toMatch(/timestamp in the future/);
+      expect((await post(r.url, body, at(now() - 240))).status).toBe(200);
+    },
+  );
 
   it('honours toleranceS', async () => {
     const r = await start({ scheme: 'standard', secret: NEW_STANDARD, toleranceS: 30 });
@@ -150,9 +163,21 @@ describe('parseReceiverArgs', () => {
     ],
     ['--flag=value', ['--scheme=hex', '--secret=a=b', '--port=0'], { port: 0, host: '127.0.0.1', scheme: 'hex', secret: 'a=b' }],
     ['tolerance', ['--secret', S, '--tolerance', '60'], { port: 4000, host: '127.0.0.1', scheme: 'standard', secret: S, toleranceS: 60 }],
-    ['profile gitproductivity', ['--profile', 'gitproductivity', '--secret', 'x'], { port: 4000, host: '127.0.0.1', scheme: 'sha256', secret: 'x', header: 'X-GitProductivity-Signature' }],
-    ['profile basic', ['--profile', 'basic', '--secret', 'x'], { port: 4000, host: '127.0.0.1', scheme: 'hex', secret: 'x', header: 'X-Signature' }],
-    ['profile + header override', ['--profile', 'generic', '--header', 'X-Other', '--secret', 'x'], { port: 4000, host: '127.0.0.1', scheme: 'sha256', secret: 'x', header: 'X-Other' }],
+    [
+      'profile gitproductivity',
+      ['--profile', 'gitproductivity', '--secret', 'x'],
+      { port: 4000, host: '127.0.0.1', scheme: 'sha256', secret: 'x', header: 'X-GitProductivity-Signature' },
+    ],
+    [
+      'profile basic',
+      ['--profile', 'basic', '--secret', 'x'],
+      { port: 4000, host: '127.0.0.1', scheme: 'hex', secret: 'x', header: 'X-Signature' },
+    ],
+    [
+      'profile + header override',
+      ['--profile', 'generic', '--header', 'X-Other', '--secret', 'x'],
+      { port: 4000, host: '127.0.0.1', scheme: 'sha256', secret: 'x', header: 'X-Other' },
+    ],
   ];
   it.each(ok)('%s', (_name, argv, expected) => {
     expect(parseReceiverArgs(argv)).toEqual(expected);

@@ -25,9 +25,24 @@ describe('reconciler', () => {
     // What POST /v1/events commits before starting workflows; the "crash" skips the start.
     const eventId = newId('evt');
     await stack.db.transaction(async (trx) => {
-      await insertEvent(trx, { id: eventId, workspace_id: workspaceId, type: 'task.created', payload: { n: 1 }, idempotency_key: null, request_hash: null });
+      await insertEvent(trx, {
+        id: eventId,
+        workspace_id: workspaceId,
+        type: 'task.created',
+        payload: { n: 1 },
+        idempotency_key: null,
+        request_hash: null,
+      });
       await insertDeliveries(trx, [
-        { id: newId('dlv'), workspace_id: workspaceId, event_id: eventId, webhook_id: wh.body.id, event_type: 'task.created', is_test: false, workflow_id: deliveryWorkflowId(eventId, wh.body.id) },
+        {
+          id: newId('dlv'),
+          workspace_id: workspaceId,
+          event_id: eventId,
+          webhook_id: wh.body.id,
+          event_type: 'task.created',
+          is_test: false,
+          workflow_id: deliveryWorkflowId(eventId, wh.body.id),
+        },
       ]);
     });
     const reconciler = startReconciler({ ...stack.deps.dispatch, dispatcher: stack.deps.dispatcher, afterS: 0, everyMs: 60_000 });
@@ -66,13 +81,21 @@ describe('reconciler', () => {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'api'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'api'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
     const reconciler = startReconciler({ ...stack.deps.dispatch, dispatcher: stack.deps.dispatcher, afterS: 0, everyMs: 60_000 });
     try {
       const c = api(`http://127.0.0.1:${port}`, key);
-      await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok, 60_000, `the API process (${stderr})`);
+      await eventually(
+        async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok,
+        60_000,
+        `the API process (${stderr})`,
+      );
       expect((await c.post('/v1/webhooks', { url: receiver.url, events: ['*'] })).status).toBe(201);
       process.kill(dev.process.pid!, 'SIGSTOP');
       const accepted = await Promise.all(Array.from({ length: 10 }, (_, i) => c.post('/v1/events', { type: 'task.created', data: { i } })));
@@ -82,12 +105,20 @@ describe('reconciler', () => {
       await exited;
 
       // Accepted and stored, none started: only the reconciler can deliver them now.
-      expect(await stack.db('events').where({ workspace_id: workspaceId }).whereNotNull('dispatched_at').count<{ n: string }[]>('* as n')).toEqual([{ n: '0' }]);
+      expect(
+        await stack.db('events').where({ workspace_id: workspaceId }).whereNotNull('dispatched_at').count<{ n: string }[]>('* as n'),
+      ).toEqual([{ n: '0' }]);
       expect(await reconciler.runOnce()).toBeGreaterThanOrEqual(10);
       const got = await receiver.waitFor(10);
       const ids = new Set(got.map((r) => r.headers['webhook-id']));
       expect([...ids].sort()).toEqual(accepted.map((r) => r.body.deliveries[0].id).sort());
-      await eventually(async () => (await stack.db('deliveries').where({ workspace_id: workspaceId, status: 'success' }).count<{ n: string }[]>('* as n'))[0].n === '10', 15_000, 'all recorded');
+      await eventually(
+        async () =>
+          (await stack.db('deliveries').where({ workspace_id: workspaceId, status: 'success' }).count<{ n: string }[]>('* as n'))[0].n ===
+          '10',
+        15_000,
+        'all recorded',
+      );
       expect(receiver.requests).toHaveLength(10);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -102,13 +133,18 @@ describe('reconciler', () => {
     const { key, workspaceId } = await givenWorkspace(stack.db);
     const c = api(stack.url, key);
     const first = (await c.post('/v1/events', { type: 'a.b', data: {} }, { 'idempotency-key': 'day-1' })).body;
-    await stack.db('events').where({ id: first.id }).update({ created_at: stack.db.raw("now() - interval '25 hours'") });
+    await stack
+      .db('events')
+      .where({ id: first.id })
+      .update({ created_at: stack.db.raw("now() - interval '25 hours'") });
     const reconciler = startReconciler({ ...stack.deps.dispatch, dispatcher: stack.deps.dispatcher, afterS: 86_400, everyMs: 60_000 });
     await reconciler.runOnce();
     await reconciler.stop();
-    const again = (await c.post('/v1/events', { type: 'a.b', data: { other: true } }, { 'idempotency-key': 'day-1' }));
+    const again = await c.post('/v1/events', { type: 'a.b', data: { other: true } }, { 'idempotency-key': 'day-1' });
     expect(again.status).toBe(202);
     expect(again.body.id).not.toBe(first.id);
-    expect(await stack.db('events').where({ workspace_id: workspaceId }).count<{ count: string }[]>('* as count')).toEqual([{ count: '2' }]);
+    expect(await stack.db('events').where({ workspace_id: workspaceId }).count<{ count: string }[]>('* as count')).toEqual([
+      { count: '2' },
+    ]);
   });
 });

@@ -9,7 +9,10 @@ import { workflowBundle } from '../../src/temporal/worker';
 // workflows in flight at an upgrade fail with a non-determinism error, and this test with them.
 
 const dir = path.resolve(__dirname, '..', 'fixtures', 'histories');
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 beforeAll(() => {
   try {
@@ -27,7 +30,10 @@ describe('recorded delivery histories', () => {
   });
 
   it('replays every recorded history on the current workflow code', async () => {
-    const histories = files.map((f) => ({ workflowId: f.replace(/\.json$/, ''), history: JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) }));
+    const histories = files.map((f) => ({
+      workflowId: f.replace(/\.json$/, ''),
+      history: JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')),
+    }));
     const failures: string[] = [];
     let replayed = 0;
     for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {

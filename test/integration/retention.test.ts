@@ -12,7 +12,10 @@ afterAll(async () => {
 });
 
 /** `count` events created `daysAgo` days ago, each with one delivery of `status` and two attempts, in one statement. */
-async function givenOldEvents(db: Db, o: { workspaceId: string; webhookId: string; count: number; daysAgo: number; status?: string }): Promise<string[]> {
+async function givenOldEvents(
+  db: Db,
+  o: { workspaceId: string; webhookId: string; count: number; daysAgo: number; status?: string },
+): Promise<string[]> {
   const rows = await db.raw(
     `WITH e AS (
        INSERT INTO events (id, workspace_id, type, payload, created_at, dispatched_at)
@@ -50,18 +53,33 @@ async function runSchedule(): Promise<Record<string, number>> {
 describe('retention', () => {
   it('purges events, deliveries, attempts, notifications and idempotency keys past the retention, and keeps the rest', async () => {
     const { key, workspaceId } = await givenWorkspace(stack.db);
-    const wh = (await api(stack.url, key).post('/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['task.created'], status: 'inactive' })).body;
+    const wh = (
+      await api(stack.url, key).post('/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['task.created'], status: 'inactive' })
+    ).body;
     const old = await givenOldEvents(stack.db, { workspaceId, webhookId: wh.id, count: 3, daysAgo: 31 });
     const recent = await givenOldEvents(stack.db, { workspaceId, webhookId: wh.id, count: 2, daysAgo: 29 });
     const inFlight = await givenOldEvents(stack.db, { workspaceId, webhookId: wh.id, count: 1, daysAgo: 40, status: 'retrying' });
     const oldNotification = newId('ntf');
     const newNotification = newId('ntf');
     await stack.db('notifications').insert([
-      { id: oldNotification, workspace_id: workspaceId, webhook_id: wh.id, kind: 'endpoint.failing', payload: '{}', created_at: stack.db.raw("now() - interval '31 days'") },
+      {
+        id: oldNotification,
+        workspace_id: workspaceId,
+        webhook_id: wh.id,
+        kind: 'endpoint.failing',
+        payload: '{}',
+        created_at: stack.db.raw("now() - interval '31 days'"),
+      },
       { id: newNotification, workspace_id: workspaceId, webhook_id: wh.id, kind: 'endpoint.failing', payload: '{}' },
     ]);
     await stack.db('idempotency_keys').insert([
-      { workspace_id: workspaceId, route: 'POST /v1/webhooks', key: 'old', request_hash: 'x', created_at: stack.db.raw("now() - interval '25 hours'") },
+      {
+        workspace_id: workspaceId,
+        route: 'POST /v1/webhooks',
+        key: 'old',
+        request_hash: 'x',
+        created_at: stack.db.raw("now() - interval '25 hours'"),
+      },
       { workspace_id: workspaceId, route: 'POST /v1/webhooks', key: 'new', request_hash: 'x' },
     ]);
 
@@ -71,7 +89,12 @@ describe('retention', () => {
     const ids = async (table: string, column = 'id') => (await stack.db(table).where({ workspace_id: workspaceId }).pluck(column)).sort();
     expect(await ids('events')).toEqual([...recent, ...inFlight].sort());
     expect(await stack.db('deliveries').whereIn('event_id', old).count('* as n')).toEqual([{ n: '0' }]);
-    expect(await stack.db('delivery_attempts').whereIn('delivery_id', stack.db('deliveries').select('id').where({ workspace_id: workspaceId })).count('* as n')).toEqual([{ n: '6' }]);
+    expect(
+      await stack
+        .db('delivery_attempts')
+        .whereIn('delivery_id', stack.db('deliveries').select('id').where({ workspace_id: workspaceId }))
+        .count('* as n'),
+    ).toEqual([{ n: '6' }]);
     expect(await ids('notifications')).toEqual([newNotification]);
     expect(await ids('idempotency_keys', 'key')).toEqual(['new']);
   });
@@ -84,12 +107,16 @@ describe('retention', () => {
 
   it('measures the purge rate on 20,000 back-dated events (60,000 dependent rows)', async () => {
     const { key, workspaceId } = await givenWorkspace(stack.db);
-    const wh = (await api(stack.url, key).post('/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['task.created'], status: 'inactive' })).body;
+    const wh = (
+      await api(stack.url, key).post('/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['task.created'], status: 'inactive' })
+    ).body;
     await givenOldEvents(stack.db, { workspaceId, webhookId: wh.id, count: 20_000, daysAgo: 60 });
     const result = await runSchedule();
     expect(result).toMatchObject({ events: 20_000, deliveries: 20_000, attempts: 40_000 });
     const rows = result.events + result.deliveries + result.attempts;
-    console.log(`retention purge: ${result.events} events, ${rows} rows in ${result.ms} ms = ${Math.round((result.events * 1000) / result.ms)} events/s, ${Math.round((rows * 1000) / result.ms)} rows/s (${result.passes} passes, batches of 500)`);
+    console.log(
+      `retention purge: ${result.events} events, ${rows} rows in ${result.ms} ms = ${Math.round((result.events * 1000) / result.ms)} events/s, ${Math.round((rows * 1000) / result.ms)} rows/s (${result.passes} passes, batches of 500)`,
+    );
     expect(await stack.db('events').where({ workspace_id: workspaceId }).count('* as n')).toEqual([{ n: '0' }]);
   }, 120_000);
 });

@@ -18,8 +18,13 @@ async function givenHistory() {
   const project = (await c.post('/v1/events', { type: 'project.created', data: { n: 3 } })).body;
   const test = (await c.post(`/v1/webhooks/${good.id}/test`)).body;
   const badDeliveries = [created, updated].map((e) => e.deliveries.find((d: { webhook_id: string }) => d.webhook_id === bad.id).id);
-  for (const id of badDeliveries) await eventually(async () => (await c.get(`/v1/deliveries/${id}`)).body.status === 'retrying', 15_000, 'retrying');
-  await eventually(async () => (await c.get(`/v1/deliveries?webhook_id=${good.id}&status=success`)).body.data.length === 4, 15_000, 'successes');
+  for (const id of badDeliveries)
+    await eventually(async () => (await c.get(`/v1/deliveries/${id}`)).body.status === 'retrying', 15_000, 'retrying');
+  await eventually(
+    async () => (await c.get(`/v1/deliveries?webhook_id=${good.id}&status=success`)).body.data.length === 4,
+    15_000,
+    'successes',
+  );
   return { c, good, bad, created, updated, project, test, badDeliveries, close: () => Promise.all([ok.close(), failing.close()]) };
 }
 
@@ -41,7 +46,8 @@ describe('finding deliveries and events', () => {
 
   it('filters by event type (exact or prefix), event id and time range, on the webhook log too', async () => {
     const h = await givenHistory();
-    const types = async (q: string) => (await h.c.get(`/v1/deliveries?is_test=false&${q}`)).body.data.map((d: { event: string }) => d.event);
+    const types = async (q: string) =>
+      (await h.c.get(`/v1/deliveries?is_test=false&${q}`)).body.data.map((d: { event: string }) => d.event);
     expect(await types('event_type=task.*')).toEqual(['task.updated', 'task.updated', 'task.created', 'task.created']);
     expect(await types('event_type=task.created')).toEqual(['task.created', 'task.created']);
     expect(await types(`event_id=${h.project.id}`)).toEqual(['project.created']);
@@ -51,7 +57,16 @@ describe('finding deliveries and events', () => {
     expect((await types(`since=${since}&until=${until}`)).every((t: string) => t === 'task.updated')).toBe(true);
     const log = (await h.c.get(`/v1/webhooks/${h.bad.id}/deliveries?status=retrying&event_type=task.updated`)).body.data;
     // The webhook log keeps seed 002's item shape.
-    expect(log).toEqual([{ id: h.badDeliveries[1], event: 'task.updated', timestamp: expect.any(String), status: 'retrying', response_code: 500, response_time_ms: expect.any(Number) }]);
+    expect(log).toEqual([
+      {
+        id: h.badDeliveries[1],
+        event: 'task.updated',
+        timestamp: expect.any(String),
+        status: 'retrying',
+        response_code: 500,
+        response_time_ms: expect.any(Number),
+      },
+    ]);
     await h.close();
   });
 
@@ -78,11 +93,22 @@ describe('finding deliveries and events', () => {
     const h = await givenHistory();
     const list = (await h.c.get('/v1/events')).body.data;
     expect(list.map((e: { id: string }) => e.id)).toEqual([h.project.id, h.updated.id, h.created.id]); // the test send is not an event of yours
-    expect(list[2]).toEqual({ id: h.created.id, type: 'task.created', created_at: h.created.created_at, idempotency_key: 'k-1', delivery_counts: { success: 1, retrying: 1 } });
+    expect(list[2]).toEqual({
+      id: h.created.id,
+      type: 'task.created',
+      created_at: h.created.created_at,
+      idempotency_key: 'k-1',
+      delivery_counts: { success: 1, retrying: 1 },
+    });
     expect(list[0].delivery_counts).toEqual({ success: 1 });
-    expect((await h.c.get('/v1/events?type=task.*')).body.data.map((e: { type: string }) => e.type)).toEqual(['task.updated', 'task.created']);
+    expect((await h.c.get('/v1/events?type=task.*')).body.data.map((e: { type: string }) => e.type)).toEqual([
+      'task.updated',
+      'task.created',
+    ]);
     expect((await h.c.get('/v1/events?idempotency_key=k-1')).body.data.map((e: { id: string }) => e.id)).toEqual([h.created.id]);
-    expect((await h.c.get(`/v1/events?since=${h.updated.created_at}&until=${h.project.created_at}`)).body.data.map((e: { id: string }) => e.id)).toEqual([h.updated.id]);
+    expect(
+      (await h.c.get(`/v1/events?since=${h.updated.created_at}&until=${h.project.created_at}`)).body.data.map((e: { id: string }) => e.id),
+    ).toEqual([h.updated.id]);
     const page1 = (await h.c.get('/v1/events?limit=2')).body;
     const page2 = (await h.c.get(`/v1/events?limit=2&cursor=${page1.next_cursor}`)).body;
     expect([...page1.data, ...page2.data].map((e: { id: string }) => e.id)).toEqual(list.map((e: { id: string }) => e.id));

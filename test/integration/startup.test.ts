@@ -76,7 +76,9 @@ describe('start-up', () => {
     try {
       expect(second.running.apiKey).toBeNull();
       expect((await api(second.running.apiUrl!, key).get('/v1/webhooks')).status).toBe(401);
-      expect(second.logs).toContainEqual(expect.objectContaining({ level: 40, msg: expect.stringMatching(/bootstrap API key was revoked; it stays revoked/) }));
+      expect(second.logs).toContainEqual(
+        expect.objectContaining({ level: 40, msg: expect.stringMatching(/bootstrap API key was revoked; it stays revoked/) }),
+      );
     } finally {
       await second.running.stop();
     }
@@ -113,7 +115,9 @@ describe('start-up', () => {
         (e: { code: number; stdout: string; stderr: string }) => e,
       );
       expect(err).toMatchObject({ code: 1 });
-      expect(err!.stderr).toMatch(/starting embedded PostgreSQL[\s\S]*starting Temporal dev server|starting Temporal dev server[\s\S]*starting embedded PostgreSQL/);
+      expect(err!.stderr).toMatch(
+        /starting embedded PostgreSQL[\s\S]*starting Temporal dev server|starting Temporal dev server[\s\S]*starting embedded PostgreSQL/,
+      );
       expect(err!.stderr).toContain(`port ${port} on 127.0.0.1 is already in use; set PORT`);
       expect(err!.stderr).not.toMatch(/at \w+ \(/);
       expect(err!.stdout).not.toMatch(/Hookflow is running/);

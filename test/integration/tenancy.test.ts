@@ -25,7 +25,11 @@ async function callersOfA(): Promise<{ name: string; client: Client; workspaceId
   expect(session.token).toMatch(/^hfp_/);
   return [
     { name: 'workspace key', client: api(stack.url, a.key), workspaceId: a.workspaceId },
-    { name: 'admin key + Hookflow-Workspace', client: api(stack.url, admin.key, { 'hookflow-workspace': a.workspaceId }), workspaceId: a.workspaceId },
+    {
+      name: 'admin key + Hookflow-Workspace',
+      client: api(stack.url, admin.key, { 'hookflow-workspace': a.workspaceId }),
+      workspaceId: a.workspaceId,
+    },
     { name: 'portal session', client: api(stack.url, session.token), workspaceId: a.workspaceId },
   ];
 }

@@ -36,11 +36,19 @@ describe('a dependency that is down', () => {
       await pg.stop();
       // The key is cached, so the handler's query meets the dead pool; an unknown key meets it
       // in authentication.
-      for (const res of [await c.get('/v1/webhooks'), await c.post('/v1/events', { type: 'a.b', data: {} }), await api(url, 'hf_unknown').get('/v1/webhooks')]) {
+      for (const res of [
+        await c.get('/v1/webhooks'),
+        await c.post('/v1/events', { type: 'a.b', data: {} }),
+        await api(url, 'hf_unknown').get('/v1/webhooks'),
+      ]) {
         expect(res.status, JSON.stringify(res.body)).toBe(503);
         expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
         expect(res.headers.get('retry-after')).toBe('5');
-        expect(res.body).toMatchObject({ status: 503, title: 'Service Unavailable', detail: expect.stringMatching(/database \(PostgreSQL\) is unavailable/) });
+        expect(res.body).toMatchObject({
+          status: 503,
+          title: 'Service Unavailable',
+          detail: expect.stringMatching(/database \(PostgreSQL\) is unavailable/),
+        });
       }
       const ready = await readyz(url);
       expect(ready.status).toBe(503);

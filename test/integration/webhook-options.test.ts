@@ -14,7 +14,11 @@ async function givenClient() {
 describe('content filters', () => {
   it('refuses an invalid filter with 422 naming each problem by its path', async () => {
     const c = await givenClient();
-    const r = await c.post('/v1/webhooks', { url: 'http://127.0.0.1:9/h', events: ['*'], filter: { amount: { $gt: '100' }, status: { $regex: 'x' } } });
+    const r = await c.post('/v1/webhooks', {
+      url: 'http://127.0.0.1:9/h',
+      events: ['*'],
+      filter: { amount: { $gt: '100' }, status: { $regex: 'x' } },
+    });
     expect(r.status).toBe(422);
     expect(r.body.errors).toEqual([
       { path: 'body.filter.amount.$gt', message: '$gt compares numbers only; got "100"' },
@@ -80,9 +84,14 @@ describe('events published while a webhook is disabled', () => {
     for (const ev of published) expect(ev.deliveries).toEqual([expect.objectContaining({ webhook_id: wh.id, status: 'skipped' })]);
     const skipped = published.map((ev) => ev.deliveries[0].id as string);
     // No workflow was started for them.
-    const wfErr = await stack.client.workflow.getHandle(`delivery:${published[0].id}:${wh.id}`).describe().catch((e) => e);
+    const wfErr = await stack.client.workflow
+      .getHandle(`delivery:${published[0].id}:${wh.id}`)
+      .describe()
+      .catch((e) => e);
     expect(wfErr).toBeInstanceOf(WorkflowNotFoundError);
-    expect((await c.get(`/v1/webhooks/${wh.id}/deliveries?status=skipped`)).body.data.map((d: { id: string }) => d.id).sort()).toEqual([...skipped].sort());
+    expect((await c.get(`/v1/webhooks/${wh.id}/deliveries?status=skipped`)).body.data.map((d: { id: string }) => d.id).sort()).toEqual(
+      [...skipped].sort(),
+    );
 
     expect((await c.post(`/v1/webhooks/${wh.id}/recover`, { since })).status).toBe(409);
     await c.post(`/v1/webhooks/${wh.id}/enable`);
@@ -110,7 +119,8 @@ describe('attempt request records', () => {
   it('shows what each attempt sent: URL, method, headers with the signature, the first 4 KiB of the body', async () => {
     const c = await givenClient();
     const receiver = await givenReceiver();
-    const wh = (await c.post('/v1/webhooks', { url: `${receiver.url}/hook?x=1`, events: ['*'], custom_headers: { 'X-Tenant': 't1' } })).body;
+    const wh = (await c.post('/v1/webhooks', { url: `${receiver.url}/hook?x=1`, events: ['*'], custom_headers: { 'X-Tenant': 't1' } }))
+      .body;
     const small = (await c.post('/v1/events', { type: 'task.created', data: { n: 1 } })).body;
     const large = (await c.post('/v1/events', { type: 'task.created', data: { text: 'x'.repeat(10_000) } })).body;
     await receiver.waitFor(2);
@@ -118,7 +128,11 @@ describe('attempt request records', () => {
       eventually(async () => (await c.get(`/v1/deliveries/${ev.deliveries[0].id}`)).body.attempt_log[0]);
 
     const a = await attemptOf(small);
-    expect(a.request).toMatchObject({ url: `${receiver.url}/hook?x=1`, method: 'POST', headers: { 'content-type': 'application/json', 'X-Tenant': 't1' } });
+    expect(a.request).toMatchObject({
+      url: `${receiver.url}/hook?x=1`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'X-Tenant': 't1' },
+    });
     // Exactly what the receiver got: the recorded signature verifies the recorded body.
     const got = receiver.requests.find((r) => eventIdOf(r) === small.id)!;
     expect(a.request.body).toBe(got.body);

@@ -14,7 +14,13 @@ describe('workspaces API (admin keys)', () => {
     const u = uid();
     const created = await admin.post('/v1/workspaces', { name: 'Acme', uid: u });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: expect.stringMatching(/^ws_/), uid: u, name: 'Acme', max_active_webhooks: 25, active_webhooks: 0 });
+    expect(created.body).toMatchObject({
+      id: expect.stringMatching(/^ws_/),
+      uid: u,
+      name: 'Acme',
+      max_active_webhooks: 25,
+      active_webhooks: 0,
+    });
     const id = created.body.id;
     expect((await admin.get(`/v1/workspaces/${u}`)).body.id).toBe(id);
     expect((await admin.get(`/v1/workspaces/${id}`)).body.uid).toBe(u);
@@ -25,7 +31,9 @@ describe('workspaces API (admin keys)', () => {
     const listed: string[] = [];
     let cursor: string | null = null;
     for (let i = 0; i < 50; i++) {
-      const page: { body: { data: { id: string }[]; next_cursor: string | null } } = await admin.get(`/v1/workspaces?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { body: { data: { id: string }[]; next_cursor: string | null } } = await admin.get(
+        `/v1/workspaces?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       listed.push(...page.body.data.map((w) => w.id));
       cursor = page.body.next_cursor;
       if (!cursor) break;
@@ -146,7 +154,10 @@ describe('portal sessions', () => {
   it('an expired session gets 401', async () => {
     const a = await givenWorkspace(stack.db);
     const token = (await api(stack.url, a.key).post('/v1/portal-sessions', {})).body.token;
-    await stack.db('portal_sessions').where({ token_hash: hashKey(token) }).update({ expires_at: new Date(Date.now() - 1000) });
+    await stack
+      .db('portal_sessions')
+      .where({ token_hash: hashKey(token) })
+      .update({ expires_at: new Date(Date.now() - 1000) });
     const res = await api(stack.url, token).get('/v1/webhooks');
     expect(res.status).toBe(401);
     expect(res.body.detail).toMatch(/expired/);

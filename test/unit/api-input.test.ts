@@ -14,7 +14,11 @@ describe('findUnstorable', () => {
     ['a lone low surrogate', { a: '\udc00x' }, { path: ['a'], message: 'must not contain an unpaired UTF-16 surrogate' }],
     ['a surrogate pair', { a: '\ud83d\ude00' }, null],
     ['nesting at the limit', nest(MAX_JSON_DEPTH), null],
-    ['nesting past the limit', nest(MAX_JSON_DEPTH + 1), { path: Array(MAX_JSON_DEPTH).fill('a'), message: `nested deeper than ${MAX_JSON_DEPTH} levels` }],
+    [
+      'nesting past the limit',
+      nest(MAX_JSON_DEPTH + 1),
+      { path: Array(MAX_JSON_DEPTH).fill('a'), message: `nested deeper than ${MAX_JSON_DEPTH} levels` },
+    ],
   ])('%s', (_what, value, expected) => {
     expect(findUnstorable(value)).toEqual(expected);
   });
@@ -39,7 +43,11 @@ describe('unavailableDependency', () => {
     ['connection refused', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'the database (PostgreSQL)'],
     ['a server shutting down', Object.assign(new Error('terminating connection'), { code: '57P01' }), 'the database (PostgreSQL)'],
     ['a lost connection', new Error('Connection terminated unexpectedly'), 'the database (PostgreSQL)'],
-    ['a pool timeout', Object.assign(new Error('Knex: Timeout acquiring a connection.'), { name: 'KnexTimeoutError' }), 'the database (PostgreSQL)'],
+    [
+      'a pool timeout',
+      Object.assign(new Error('Knex: Timeout acquiring a connection.'), { name: 'KnexTimeoutError' }),
+      'the database (PostgreSQL)',
+    ],
     ['a wrapped cause', new Error('failed', { cause: Object.assign(new Error('x'), { code: 'ECONNRESET' }) }), 'the database (PostgreSQL)'],
     ['Temporal unavailable', Object.assign(new Error('14 UNAVAILABLE'), { code: 14, details: '', metadata: {} }), 'Temporal'],
     ['a bad query', Object.assign(new Error('syntax error'), { code: '42601' }), null],

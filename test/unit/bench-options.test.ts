@@ -5,14 +5,29 @@ const env = {};
 
 describe('npm run bench options', () => {
   const ok: [string, string[], Partial<BenchOptions>][] = [
-    ['defaults', [], { events: 300, modes: ['ceiling', 'floor', 'limit', 'hookflow'], workers: 0, burstEvents: 1000, burstProducers: 50, fairnessDeliveries: 5000 }],
+    [
+      'defaults',
+      [],
+      {
+        events: 300,
+        modes: ['ceiling', 'floor', 'limit', 'hookflow'],
+        workers: 0,
+        burstEvents: 1000,
+        burstProducers: 50,
+        fairnessDeliveries: 5000,
+      },
+    ],
     ['--quick', ['--quick'], QUICK],
     ['--quick then an explicit value wins', ['--quick', '--events', '7'], { ...QUICK, events: 7 }],
     ['--flag=value', ['--events=12', '--webhooks=3'], { events: 12, webhooks: 3 }],
     ['modes keep the canonical order', ['--modes', 'hookflow,limit'], { modes: ['limit', 'hookflow'] }],
     ['scale with k', ['--scale', '1k,10k'], { scale: [1000, 10000] }],
     ['scale 0 skips', ['--scale', '0'], { scale: [] }],
-    ['burst and fairness', ['--burst', '0', '--burst-producers', '8', '--fairness', '200', '--fairness-interval-ms', '50', '--fairness-alone-s', '2.5'], { burstEvents: 0, burstProducers: 8, fairnessDeliveries: 200, fairnessIntervalMs: 50, fairnessAloneSeconds: 2.5 }],
+    [
+      'burst and fairness',
+      ['--burst', '0', '--burst-producers', '8', '--fairness', '200', '--fairness-interval-ms', '50', '--fairness-alone-s', '2.5'],
+      { burstEvents: 0, burstProducers: 8, fairnessDeliveries: 200, fairnessIntervalMs: 50, fairnessAloneSeconds: 2.5 },
+    ],
     ['workers', ['--workers', '2'], { workers: 2 }],
     ['repeatable env', ['--hookflow-env', 'A=1', '--hookflow-env', 'B=x=y'], { hookflowEnv: { A: '1', B: 'x=y' } }],
     ['failure rate', ['--receiver-failure-rate', '0.25'], { receiverFailureRate: 0.25 }],

@@ -4,12 +4,16 @@ import type { Published } from '../../test/chaos/producer';
 
 /** A run of one event to one webhook that went well; each case breaks one thing. */
 function givenRun(): AccountInput {
-  const published: Published[] = [{ seq: 0, key: 'k0', eventId: 'evt_1', eventIds: new Set(['evt_1']), firstTryAt: 1000, acceptedAt: 1100, tries: 1 }];
+  const published: Published[] = [
+    { seq: 0, key: 'k0', eventId: 'evt_1', eventIds: new Set(['evt_1']), firstTryAt: 1000, acceptedAt: 1100, tries: 1 },
+  ];
   return {
     t0: 0,
     published,
     publishErrors: [],
-    receivers: [{ name: 'steady', webhookId: 'wh_1', seen: new Map([['dlv_1', { requests: 1, ok: 1, firstAt: 1300 }]]), signatureFailures: [] }],
+    receivers: [
+      { name: 'steady', webhookId: 'wh_1', seen: new Map([['dlv_1', { requests: 1, ok: 1, firstAt: 1300 }]]), signatureFailures: [] },
+    ],
     rows: [{ id: 'dlv_1', event_id: 'evt_1', webhook_id: 'wh_1', status: 'success', recorded: 1 }],
     eventsInDb: new Set(['evt_1']),
     notifications: [],
@@ -23,7 +27,15 @@ describe('chaos accounting', () => {
   it('passes a run where every accepted event was delivered once, and measures each fault', () => {
     const r = account(givenRun());
     expect(r.violations).toEqual([]);
-    expect(r).toMatchObject({ eventsAccepted: 1, deliveriesExpected: 1, deliveriesReceived: 1, missing: 0, duplicates: 0, stuck: 0, disagreements: 0 });
+    expect(r).toMatchObject({
+      eventsAccepted: 1,
+      deliveriesExpected: 1,
+      deliveriesReceived: 1,
+      missing: 0,
+      duplicates: 0,
+      stuck: 0,
+      disagreements: 0,
+    });
     expect(r.faults[0]).toMatchObject({ publishErrors: 0, maxDispatchLagMs: 200 });
   });
 
@@ -49,7 +61,12 @@ describe('chaos accounting', () => {
     ['a signature failure', (run) => run.receivers[0].signatureFailures.push('dlv_1: no match'), /signature failures/],
     [
       'two endpoint.failing in one streak',
-      (run) => (run.notifications = ['endpoint.failing', 'endpoint.failing'].map((kind) => ({ webhook_id: 'wh_1', kind, streak: '2026-01-01T00:00:00.000Z' }))),
+      (run) =>
+        (run.notifications = ['endpoint.failing', 'endpoint.failing'].map((kind) => ({
+          webhook_id: 'wh_1',
+          kind,
+          streak: '2026-01-01T00:00:00.000Z',
+        }))),
       /notified more than once/,
     ],
   ];

@@ -98,7 +98,11 @@ describe('loadConfig: invalid values stop start-up naming the variable', () => {
     ['a bootstrap API key under 16 characters', { HOOKFLOW_BOOTSTRAP_API_KEY: 'short' }, ['HOOKFLOW_BOOTSTRAP_API_KEY']],
     ['HOOKFLOW_EAGER=maybe', { HOOKFLOW_EAGER: 'maybe' }, ['HOOKFLOW_EAGER']],
     ['HOOKFLOW_MAX_WEBHOOKS=0', { HOOKFLOW_MAX_WEBHOOKS: '0' }, ['HOOKFLOW_MAX_WEBHOOKS']],
-    ['a rotation overlap over 30 days', { HOOKFLOW_SECRET_ROTATION_OVERLAP_S: String(31 * 86_400) }, ['HOOKFLOW_SECRET_ROTATION_OVERLAP_S']],
+    [
+      'a rotation overlap over 30 days',
+      { HOOKFLOW_SECRET_ROTATION_OVERLAP_S: String(31 * 86_400) },
+      ['HOOKFLOW_SECRET_ROTATION_OVERLAP_S'],
+    ],
     ['two bad variables at once', { PORT: 'abc', NODE_ENV: 'staging' }, ['NODE_ENV', 'PORT']],
   ];
   it.each(table)('%s → a ConfigError naming %j', (_label, env, names) => {

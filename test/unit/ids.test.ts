@@ -41,7 +41,14 @@ describe('newId', () => {
 
   it('sorting ids by string sorts them by creation time', () => {
     const times = [
-      0, 1, 31, 32, 33, 1023, 1024, 1_000_000,
+      0,
+      1,
+      31,
+      32,
+      33,
+      1023,
+      1024,
+      1_000_000,
       Date.parse('2020-01-01T00:00:00Z'),
       Date.parse('2024-12-31T23:59:59.999Z'),
       Date.parse('2025-01-01T00:00:00Z'),

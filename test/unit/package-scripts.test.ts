@@ -12,8 +12,12 @@ const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
 describe('how Hookflow’s process is run', () => {
   for (const script of ['start', 'hookflow']) {
     it(`npm run ${script} execs node (no npm or tsx relay in between) with the shipped env and flags`, () => {
-      const env = Object.entries(HOOKFLOW_PROCESS.env).map(([k, v]) => `${k}=${v}`).join(' ');
-      expect(pkg.scripts[script]).toMatch(new RegExp(`^${env} exec node ${HOOKFLOW_PROCESS.nodeFlags.join(' ')} --import tsx src/cli\\.ts`));
+      const env = Object.entries(HOOKFLOW_PROCESS.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
+      expect(pkg.scripts[script]).toMatch(
+        new RegExp(`^${env} exec node ${HOOKFLOW_PROCESS.nodeFlags.join(' ')} --import tsx src/cli\\.ts`),
+      );
     });
   }
 

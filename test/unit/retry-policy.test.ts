@@ -58,8 +58,12 @@ describe('nextDelay: schedule shorter than max_attempts', () => {
   const table: [string, number[], number, (number | null)[]][] = [
     ['two-step schedule, 6 attempts', [1 * M, 5 * M], 6, [1 * M, 5 * M, 5 * M, 5 * M, 5 * M, null]],
     ['one-step schedule, 4 attempts', [30 * S], 4, [30 * S, 30 * S, 30 * S, null]],
-    ['standard schedule, 10 attempts', PROFILES.standard.retryPolicy.schedule, 10,
-      [5 * S, 5 * M, 30 * M, 2 * H, 5 * H, 10 * H, 10 * H, 10 * H, 10 * H, null]],
+    [
+      'standard schedule, 10 attempts',
+      PROFILES.standard.retryPolicy.schedule,
+      10,
+      [5 * S, 5 * M, 30 * M, 2 * H, 5 * H, 10 * H, 10 * H, 10 * H, 10 * H, null],
+    ],
   ];
   it.each(table)('%s: the last delay repeats', (_label, schedule, maxAttempts, expected) => {
     expect(sequence(policy(schedule), maxAttempts)).toEqual(expected);

@@ -89,7 +89,9 @@ describe('SecretBox', () => {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const ct = Buffer.concat([cipher.update('secret'), cipher.final()]);
-    const short = ['v1', iv, cipher.getAuthTag().subarray(0, 4), ct].map((x) => (typeof x === 'string' ? x : x.toString('base64url'))).join('.');
+    const short = ['v1', iv, cipher.getAuthTag().subarray(0, 4), ct]
+      .map((x) => (typeof x === 'string' ? x : x.toString('base64url')))
+      .join('.');
     expect(() => new SecretBox(key.toString('base64')).decrypt(short)).toThrow(/HOOKFLOW_ENCRYPTION_KEY/);
   });
 

@@ -8,7 +8,12 @@ import { PROFILES, type Envelope } from '../../src/domain/profiles';
 // Secrets are made here, not with our generateSecret, so the verifiers share nothing with src/.
 const whsec = () => `whsec_${randomBytes(32).toString('base64')}`;
 const nowS = () => Math.floor(Date.now() / 1000);
-const BODY = JSON.stringify({ id: 'evt_1', type: 'task.created', timestamp: '2025-01-01T00:00:00.000Z', data: { name: 'Write tests', n: 1 } });
+const BODY = JSON.stringify({
+  id: 'evt_1',
+  type: 'task.created',
+  timestamp: '2025-01-01T00:00:00.000Z',
+  data: { name: 'Write tests', n: 1 },
+});
 const TAMPERED = BODY.replace('"n":1', '"n":2');
 
 // ---------------------------------------------------------------------------------------------
@@ -144,14 +149,26 @@ describe('sign: productive scheme (seed 000)', () => {
   const secret = whsec();
   const table: [string, () => boolean, boolean][] = [
     ['a correct signature', () => verifyProductive(signProductive([secret])['Productive-Signature'], BODY, secret), true],
-    ['a plain (non-whsec) secret', () => verifyProductive(signProductive(['plain-secret'])['Productive-Signature'], BODY, 'plain-secret'), true],
+    [
+      'a plain (non-whsec) secret',
+      () => verifyProductive(signProductive(['plain-secret'])['Productive-Signature'], BODY, 'plain-secret'),
+      true,
+    ],
     ['a tampered body', () => verifyProductive(signProductive([secret])['Productive-Signature'], TAMPERED, secret), false],
     ['a wrong secret', () => verifyProductive(signProductive([secret])['Productive-Signature'], BODY, whsec()), false],
-    ['a timestamp 10 minutes old', () => verifyProductive(signProductive([secret], nowS() - 600)['Productive-Signature'], BODY, secret), false],
-    ['a signature moved to another timestamp', () => {
-      const v = signProductive([secret])['Productive-Signature'].replace(/^t=(\d+)/, (_m, t) => `t=${Number(t) - 1}`);
-      return verifyProductive(v, BODY, secret);
-    }, false],
+    [
+      'a timestamp 10 minutes old',
+      () => verifyProductive(signProductive([secret], nowS() - 600)['Productive-Signature'], BODY, secret),
+      false,
+    ],
+    [
+      'a signature moved to another timestamp',
+      () => {
+        const v = signProductive([secret])['Productive-Signature'].replace(/^t=(\d+)/, (_m, t) => `t=${Number(t) - 1}`);
+        return verifyProductive(v, BODY, secret);
+      },
+      false,
+    ],
   ];
   it.each(table)('the seed verifier on %s → %s', (_label, run, expected) => {
     expect(run()).toBe(expected);
@@ -212,7 +229,7 @@ describe('sign: sha256 scheme (seeds 001 and 002)', () => {
     expect(run()).toBe(expected);
   });
 
-  it.each(profiles)('%s: rotation puts the old secret\'s signature in %s-Previous', (_name, header) => {
+  it.each(profiles)("%s: rotation puts the old secret's signature in %s-Previous", (_name, header) => {
     const oldSecret = whsec();
     const newSecret = whsec();
     const h = signSha(header, [newSecret, oldSecret]);
@@ -263,7 +280,7 @@ describe('sign: hex scheme (seed 003)', () => {
     expect(verifyHex(BODY, h['X-Signature'], secret)).toBe(false);
   });
 
-  it('rotation puts the old secret\'s signature in X-Signature-Previous', () => {
+  it("rotation puts the old secret's signature in X-Signature-Previous", () => {
     const h = signHex(['new-secret', 'old-secret']);
     expect(verifyHex(BODY, h['X-Signature'], 'new-secret')).toBe(true);
     expect(verifyHex(BODY, h['X-Signature-Previous'], 'old-secret')).toBe(true);
@@ -292,12 +309,9 @@ describe('buildEnvelope', () => {
     expect(env).toStrictEqual(expected);
   });
 
-  it.each(Object.entries(PROFILES).map(([name, p]) => [name, p.envelope]))(
-    'the %s profile uses the %s envelope',
-    (name, envelope) => {
-      expect(envelope).toBe(name);
-    },
-  );
+  it.each(Object.entries(PROFILES).map(([name, p]) => [name, p.envelope]))('the %s profile uses the %s envelope', (name, envelope) => {
+    expect(envelope).toBe(name);
+  });
 });
 
 describe('encodeBody', () => {

@@ -3,32 +3,67 @@ import { checkUrl, classifyAddress, normalizeHost, parseCidrList, type BlockReas
 
 describe('classifyAddress', () => {
   const table: [string, BlockReason | null][] = [
-    ['127.0.0.1', 'loopback'], ['127.255.255.254', 'loopback'],
-    ['10.1.2.3', 'private'], ['172.16.0.1', 'private'], ['172.31.255.255', 'private'],
-    ['172.32.0.1', null], ['192.168.1.1', 'private'],
-    ['100.64.0.1', 'cgnat'], ['100.127.255.255', 'cgnat'], ['100.128.0.1', null],
-    ['169.254.169.254', 'metadata'], ['169.254.170.2', 'metadata'], ['169.254.1.1', 'link_local'],
-    ['0.0.0.0', 'unspecified'], ['0.1.2.3', 'unspecified'],
-    ['255.255.255.255', 'broadcast'], ['240.0.0.1', 'reserved'], ['224.0.0.1', 'multicast'],
-    ['239.255.255.250', 'multicast'], ['192.0.0.8', 'reserved'], ['192.0.2.1', 'documentation'],
-    ['198.51.100.7', 'documentation'], ['203.0.113.9', 'documentation'],
-    ['198.18.0.1', 'benchmarking'], ['198.19.255.255', 'benchmarking'], ['198.20.0.1', null],
-    ['8.8.8.8', null], ['1.1.1.1', null],
-    ['::1', 'loopback'], ['::', 'unspecified'], ['fe80::1', 'link_local'], ['fe80::1%eth0', 'link_local'],
-    ['fc00::1', 'unique_local'], ['fd12:3456::1', 'unique_local'], ['fd00:ec2::254', 'metadata'],
-    ['ff02::1', 'multicast'], ['fec0::1', 'private'], ['2001:db8::1', 'documentation'],
-    ['100::1', 'reserved'], ['4000::1', 'reserved'],
-    ['::ffff:127.0.0.1', 'loopback'], ['::ffff:7f00:1', 'loopback'], ['::ffff:10.0.0.1', 'private'],
-    ['::ffff:169.254.169.254', 'metadata'], ['::127.0.0.1', 'loopback'], ['::ffff:8.8.8.8', null],
-    ['64:ff9b::10.0.0.1', 'private'], ['64:ff9b::8.8.8.8', null],
-    ['2002:c0a8:0101::1', 'private'], ['2002:0808:0808::1', null], // 6to4 of 192.168.1.1 / 8.8.8.8
+    ['127.0.0.1', 'loopback'],
+    ['127.255.255.254', 'loopback'],
+    ['10.1.2.3', 'private'],
+    ['172.16.0.1', 'private'],
+    ['172.31.255.255', 'private'],
+    ['172.32.0.1', null],
+    ['192.168.1.1', 'private'],
+    ['100.64.0.1', 'cgnat'],
+    ['100.127.255.255', 'cgnat'],
+    ['100.128.0.1', null],
+    ['169.254.169.254', 'metadata'],
+    ['169.254.170.2', 'metadata'],
+    ['169.254.1.1', 'link_local'],
+    ['0.0.0.0', 'unspecified'],
+    ['0.1.2.3', 'unspecified'],
+    ['255.255.255.255', 'broadcast'],
+    ['240.0.0.1', 'reserved'],
+    ['224.0.0.1', 'multicast'],
+    ['239.255.255.250', 'multicast'],
+    ['192.0.0.8', 'reserved'],
+    ['192.0.2.1', 'documentation'],
+    ['198.51.100.7', 'documentation'],
+    ['203.0.113.9', 'documentation'],
+    ['198.18.0.1', 'benchmarking'],
+    ['198.19.255.255', 'benchmarking'],
+    ['198.20.0.1', null],
+    ['8.8.8.8', null],
+    ['1.1.1.1', null],
+    ['::1', 'loopback'],
+    ['::', 'unspecified'],
+    ['fe80::1', 'link_local'],
+    ['fe80::1%eth0', 'link_local'],
+    ['fc00::1', 'unique_local'],
+    ['fd12:3456::1', 'unique_local'],
+    ['fd00:ec2::254', 'metadata'],
+    ['ff02::1', 'multicast'],
+    ['fec0::1', 'private'],
+    ['2001:db8::1', 'documentation'],
+    ['100::1', 'reserved'],
+    ['4000::1', 'reserved'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:7f00:1', 'loopback'],
+    ['::ffff:10.0.0.1', 'private'],
+    ['::ffff:169.254.169.254', 'metadata'],
+    ['::127.0.0.1', 'loopback'],
+    ['::ffff:8.8.8.8', null],
+    ['64:ff9b::10.0.0.1', 'private'],
+    ['64:ff9b::8.8.8.8', null],
+    ['2002:c0a8:0101::1', 'private'],
+    ['2002:0808:0808::1', null], // 6to4 of 192.168.1.1 / 8.8.8.8
     ['2001:0:4136:e378:8000:63bf:f5ff:fffe', 'private'], // Teredo, client 10.0.0.1 (inverted)
     ['2001:0:a00:1::', 'private'], // Teredo, server 10.0.0.1
-    ['2002:7f00:1::1', 'loopback'], ['64:ff9b:1::a00:1', 'reserved'], // 6to4 of 127.0.0.1; local-use NAT64
-    ['::ffff:0:7f00:1', 'reserved'], ['5f00::1', 'reserved'], // IPv4-translated; SRv6 SIDs
+    ['2002:7f00:1::1', 'loopback'],
+    ['64:ff9b:1::a00:1', 'reserved'], // 6to4 of 127.0.0.1; local-use NAT64
+    ['::ffff:0:7f00:1', 'reserved'],
+    ['5f00::1', 'reserved'], // IPv4-translated; SRv6 SIDs
     ['192.175.48.1', null], // AS112 anycast: public
-    ['2001:4860:4860::8888', null], ['2606:4700:4700::1111', null],
-    ['not-an-ip', 'invalid'], ['', 'invalid'],
+    ['2001:4860:4860::8888', null],
+    ['2606:4700:4700::1111', null],
+    ['not-an-ip', 'invalid'],
+    ['', 'invalid'],
   ];
   it.each(table)('%s -> %s', (ip, expected) => {
     expect(classifyAddress(ip)).toBe(expected);
@@ -37,11 +72,17 @@ describe('classifyAddress', () => {
 
 describe('allow list', () => {
   const table: [string, string, BlockReason | null][] = [
-    ['127.0.0.0/8', '127.0.0.1', null], ['127.0.0.0/8', '::ffff:127.0.0.1', null],
-    ['127.0.0.0/8', '10.0.0.1', 'private'], ['127.0.0.0/8', '::1', 'loopback'],
-    ['::1/128', '::1', null], ['::1/128', '127.0.0.1', 'loopback'],
-    ['::1', '::1', null], ['10.0.0.5', '10.0.0.5', null], ['10.0.0.5', '10.0.0.6', 'private'],
-    ['::ffff:10.0.0.0/104', '10.9.9.9', null], ['fd00::/8, 192.168.0.0/16', '192.168.3.4', null],
+    ['127.0.0.0/8', '127.0.0.1', null],
+    ['127.0.0.0/8', '::ffff:127.0.0.1', null],
+    ['127.0.0.0/8', '10.0.0.1', 'private'],
+    ['127.0.0.0/8', '::1', 'loopback'],
+    ['::1/128', '::1', null],
+    ['::1/128', '127.0.0.1', 'loopback'],
+    ['::1', '::1', null],
+    ['10.0.0.5', '10.0.0.5', null],
+    ['10.0.0.5', '10.0.0.6', 'private'],
+    ['::ffff:10.0.0.0/104', '10.9.9.9', null],
+    ['fd00::/8, 192.168.0.0/16', '192.168.3.4', null],
   ];
   it.each(table)('allow %s: %s -> %s', (allow, ip, expected) => {
     expect(classifyAddress(ip, parseCidrList(allow))).toBe(expected);
@@ -78,7 +119,21 @@ describe('normalizeHost', () => {
     expect(normalizeHost(host)).toEqual(expected);
   });
 
-  it.each(['256.0.0.1', '1.2.3.4.5', '08.0.0.1', '4294967296', '[::1', '[1:2]', 'a.b.0x', '', '127.0.0.1:80', 'a@127.0.0.1', '127.0.0.1/x', 'a?b', '[fe80::1%eth0]'])('rejects %s', (host) => {
+  it.each([
+    '256.0.0.1',
+    '1.2.3.4.5',
+    '08.0.0.1',
+    '4294967296',
+    '[::1',
+    '[1:2]',
+    'a.b.0x',
+    '',
+    '127.0.0.1:80',
+    'a@127.0.0.1',
+    '127.0.0.1/x',
+    'a?b',
+    '[fe80::1%eth0]',
+  ])('rejects %s', (host) => {
     expect(() => normalizeHost(host)).toThrow();
   });
 

@@ -6,8 +6,21 @@ const idle: SlotState = { nextSlotAt: null, recentSends: [] };
 const interval5 = THROTTLE_WINDOW_MS / 5; // 220 ms at 5/s
 
 describe('decideThrottle', () => {
-  const table: [string, SlotState, number, number | null, { send: boolean; waitMs?: number; slotAt?: number; state?: SlotState }, number?][] = [
-    ['an idle endpoint sends at once and reserves the next slot', idle, T, null, { send: true, state: { nextSlotAt: T + interval5, recentSends: [T] } }],
+  const table: [
+    string,
+    SlotState,
+    number,
+    number | null,
+    { send: boolean; waitMs?: number; slotAt?: number; state?: SlotState },
+    number?,
+  ][] = [
+    [
+      'an idle endpoint sends at once and reserves the next slot',
+      idle,
+      T,
+      null,
+      { send: true, state: { nextSlotAt: T + interval5, recentSends: [T] } },
+    ],
     [
       'a second fresh attempt at the same moment gets the next slot and waits for it',
       { nextSlotAt: T + interval5, recentSends: [T] },
@@ -64,7 +77,14 @@ describe('decideThrottle', () => {
       T + 500,
       { send: false, waitMs: 400, slotAt: T + 500 },
     ],
-    ['1 per second spaces sends 1.1 s apart', { nextSlotAt: T + 1100, recentSends: [T] }, T + 5, null, { send: false, waitMs: 1095, slotAt: T + 1100 }, 1],
+    [
+      '1 per second spaces sends 1.1 s apart',
+      { nextSlotAt: T + 1100, recentSends: [T] },
+      T + 5,
+      null,
+      { send: false, waitMs: 1095, slotAt: T + 1100 },
+      1,
+    ],
     [
       '100 per second: sends 11 ms apart, the guard counts 100',
       { nextSlotAt: null, recentSends: Array.from({ length: 99 }, (_, i) => T - 1000 + i) },

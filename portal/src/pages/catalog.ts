@@ -39,7 +39,9 @@ export async function eventTypesPage(): Promise<Node> {
               {},
               h('h2', {}, h('code', {}, t.name)),
               h('p', {}, t.description || 'No description.'),
-              ex === null ? null : h('details', {}, h('summary', {}, 'Example data'), h('pre', { class: 'body' }, JSON.stringify(ex, null, 2))),
+              ex === null
+                ? null
+                : h('details', {}, h('summary', {}, 'Example data'), h('pre', { class: 'body' }, JSON.stringify(ex, null, 2))),
             );
           }),
         )
@@ -59,7 +61,8 @@ export async function notificationsPage(): Promise<Node> {
   const list = await ok(api.GET('/v1/notifications', { params: { query: { limit: 100 } } }));
   const rows = list.data.map((n) => {
     const p = n.payload as { webhook_name?: string; reason?: string; consecutive_failures?: number; attempts?: number };
-    const summary = p.reason ?? (p.consecutive_failures ? `${p.consecutive_failures} consecutive failures` : p.attempts ? `${p.attempts} attempts` : '');
+    const summary =
+      p.reason ?? (p.consecutive_failures ? `${p.consecutive_failures} consecutive failures` : p.attempts ? `${p.attempts} attempts` : '');
     return [
       when(n.created_at),
       KIND_LABEL[n.kind] ?? n.kind,

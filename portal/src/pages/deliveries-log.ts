@@ -10,7 +10,13 @@ type Status = (typeof STATUSES)[number];
  * delivery, optionally of one status and one event type.
  */
 export function deliveriesLog(webhookId: string): HTMLElement {
-  const view = select([['failures', 'Failures and tests'], ['all', 'All deliveries']], 'failures');
+  const view = select(
+    [
+      ['failures', 'Failures and tests'],
+      ['all', 'All deliveries'],
+    ],
+    'failures',
+  );
   const status = select([['', 'any status'], ...STATUSES.map((s) => [s, s] as [string, string])], '');
   const eventType = h('input', { type: 'text', placeholder: 'e.g. task.created', spellcheck: 'false' });
   const results = h('div', { 'aria-live': 'polite' });
@@ -31,7 +37,10 @@ export function deliveriesLog(webhookId: string): HTMLElement {
     // over a page of 100.
     const page = await ok(
       api.GET('/v1/webhooks/{id}/deliveries', {
-        params: { path: { id: webhookId }, query: { limit: 100, status: (status.value || undefined) as Status | undefined, cursor: cursor ?? undefined } },
+        params: {
+          path: { id: webhookId },
+          query: { limit: 100, status: (status.value || undefined) as Status | undefined, cursor: cursor ?? undefined },
+        },
       }),
     );
     cursor = page.next_cursor;
@@ -44,7 +53,9 @@ export function deliveriesLog(webhookId: string): HTMLElement {
     ]);
     replace(
       results,
-      rows.length ? table(['Time', 'Event', 'Status', 'Response'], rows, 'Deliveries') : h('p', { class: 'empty' }, view.value === 'all' ? 'No deliveries.' : 'No failures or tests.'),
+      rows.length
+        ? table(['Time', 'Event', 'Status', 'Response'], rows, 'Deliveries')
+        : h('p', { class: 'empty' }, view.value === 'all' ? 'No deliveries.' : 'No failures or tests.'),
       cursor ? h('button', { type: 'button', class: 'secondary', onclick: () => void load(true) }, 'Older deliveries') : null,
     );
   }

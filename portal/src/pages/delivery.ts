@@ -13,7 +13,19 @@ export async function deliveryPage(id: string): Promise<Node> {
   const run = async (action: 'retry' | 'cancel') => {
     try {
       const r = await ok(api.POST(action === 'retry' ? '/v1/deliveries/{id}/retry' : '/v1/deliveries/{id}/cancel', path));
-      replace(out, action === 'retry' ? `Retry requested (${r.action}).` : 'Cancelling.', ' ', h('a', { href: `#/deliveries/${id}`, onclick: (ev: Event) => (ev.preventDefault(), window.dispatchEvent(new HashChangeEvent('hashchange'))) }, 'Refresh'));
+      replace(
+        out,
+        action === 'retry' ? `Retry requested (${r.action}).` : 'Cancelling.',
+        ' ',
+        h(
+          'a',
+          {
+            href: `#/deliveries/${id}`,
+            onclick: (ev: Event) => (ev.preventDefault(), window.dispatchEvent(new HashChangeEvent('hashchange'))),
+          },
+          'Refresh',
+        ),
+      );
       out.className = 'result ok';
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
@@ -35,7 +47,14 @@ export async function deliveryPage(id: string): Promise<Node> {
   return h(
     'section',
     {},
-    h('p', { class: 'crumbs' }, h('a', { href: '#/webhooks' }, 'Webhooks'), ' / ', h('a', { href: `#/webhooks/${d.webhook_id}` }, 'webhook'), ' / '),
+    h(
+      'p',
+      { class: 'crumbs' },
+      h('a', { href: '#/webhooks' }, 'Webhooks'),
+      ' / ',
+      h('a', { href: `#/webhooks/${d.webhook_id}` }, 'webhook'),
+      ' / ',
+    ),
     h('h1', {}, `${d.event} delivery`),
     h(
       'dl',
@@ -59,6 +78,8 @@ export async function deliveryPage(id: string): Promise<Node> {
       ui ? h('a', { href: ui, class: 'button secondary', target: '_blank', rel: 'noopener noreferrer' }, 'Open in Temporal Web UI') : null,
     ),
     out,
-    attempts.length ? table(['#', 'Time', 'Trigger', 'Response', 'Duration', 'Error', 'Response body'], attempts, 'Attempts') : h('p', { class: 'empty' }, 'No attempt yet.'),
+    attempts.length
+      ? table(['#', 'Time', 'Trigger', 'Response', 'Duration', 'Error', 'Response body'], attempts, 'Attempts')
+      : h('p', { class: 'empty' }, 'No attempt yet.'),
   );
 }

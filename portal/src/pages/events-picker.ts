@@ -24,16 +24,29 @@ export function eventsPicker(catalog: EventType[], selected: string[]): { elemen
     ? [
         box('*', 'all events'),
         [...groups].map(([prefix, types]) =>
-          h('div', { class: 'event-group' }, box(`${prefix}.*`, `every ${prefix} event`), types.map((t) => box(t.name, t.description))),
+          h(
+            'div',
+            { class: 'event-group' },
+            box(`${prefix}.*`, `every ${prefix} event`),
+            types.map((t) => box(t.name, t.description)),
+          ),
         ),
       ]
     : [];
-  const other = h('input', { type: 'text', id: 'f-events-other', value: [...chosen].join(', '), 'aria-describedby': 'f-events-error f-events-hint', spellcheck: 'false' });
+  const other = h('input', {
+    type: 'text',
+    id: 'f-events-other',
+    value: [...chosen].join(', '),
+    'aria-describedby': 'f-events-error f-events-hint',
+    spellcheck: 'false',
+  });
   const element = h(
     'fieldset',
     { class: 'field', id: 'f-events', 'data-field': 'f-events' },
     h('legend', {}, 'Events'),
-    checkboxes.length ? h('div', { class: 'event-list' }, checkboxes) : h('p', { class: 'hint' }, 'This workspace has no event-type catalog: type the event types.'),
+    checkboxes.length
+      ? h('div', { class: 'event-list' }, checkboxes)
+      : h('p', { class: 'hint' }, 'This workspace has no event-type catalog: type the event types.'),
     h('label', { for: other.id }, catalog.length ? 'Other event types or patterns' : 'Event types or patterns'),
     other,
     h('small', { id: 'f-events-hint', class: 'hint' }, 'Comma-separated, e.g. task.created, project.*'),

@@ -15,9 +15,17 @@ const PROFILES: [NonNullable<WebhookIn['profile']>, string][] = [
   ['generic', 'Generic (X-Webhook-Signature, disabled after 3 failed attempts)'],
   ['basic', 'Basic (X-Signature only with a secret)'],
 ];
-const TRI: [string, string][] = [['', 'profile default'], ['true', 'yes'], ['false', 'no']];
+const TRI: [string, string][] = [
+  ['', 'profile default'],
+  ['true', 'yes'],
+  ['false', 'no'],
+];
 
-const list = (s: string) => s.split(/[,\s]+/).map((x) => x.trim()).filter(Boolean);
+const list = (s: string) =>
+  s
+    .split(/[,\s]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
 const num = (s: string) => (s.trim() === '' ? undefined : Number(s));
 const tri = (s: string) => (s === '' ? undefined : s === 'true');
 
@@ -67,7 +75,8 @@ export async function webhookFormPage(id?: string): Promise<Node> {
     ok(api.GET('/v1/event-types', { params: { query: { limit: 100 } } })).then((r) => r.data as EventType[]),
   ]);
   const w = current;
-  const input = (value: string | number | undefined, attrs: Record<string, string> = {}) => h('input', { type: 'text', value: value ?? '', ...attrs });
+  const input = (value: string | number | undefined, attrs: Record<string, string> = {}) =>
+    h('input', { type: 'text', value: value ?? '', ...attrs });
   const c = {
     name: input(w?.name, { autocomplete: 'off' }),
     url: input(w?.url, { inputmode: 'url', placeholder: 'https://example.com/webhooks', autocomplete: 'off' }),
@@ -75,9 +84,18 @@ export async function webhookFormPage(id?: string): Promise<Node> {
     profile: select(PROFILES, w?.profile ?? 'standard'),
     method: select(['POST', 'PUT', 'PATCH'], w?.method ?? 'POST'),
     contentType: select(['application/json', 'application/x-www-form-urlencoded'], w?.content_type ?? 'application/json'),
-    status: select(w?.status === 'disabled' ? [['', 'disabled (enable it on its page)'], 'active', 'inactive'] : ['active', 'inactive'], w?.status === 'disabled' ? '' : w?.status),
+    status: select(
+      w?.status === 'disabled' ? [['', 'disabled (enable it on its page)'], 'active', 'inactive'] : ['active', 'inactive'],
+      w?.status === 'disabled' ? '' : w?.status,
+    ),
     secret: input('', { autocomplete: 'off', spellcheck: 'false' }),
-    headers: h('textarea', { rows: 3, spellcheck: 'false' }, Object.entries(w?.custom_headers ?? {}).map(([k, v]) => `${k}: ${v}`).join('\n')),
+    headers: h(
+      'textarea',
+      { rows: 3, spellcheck: 'false' },
+      Object.entries(w?.custom_headers ?? {})
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n'),
+    ),
     timeout: input(w?.timeout_ms ?? '', { inputmode: 'numeric' }),
     maxAttempts: input(w?.max_attempts ?? '', { inputmode: 'numeric' }),
     schedule: input(w?.retry_policy.schedule.join(', ')),
@@ -172,22 +190,47 @@ export async function webhookFormPage(id?: string): Promise<Node> {
       field('f-name', 'Name', c.name, 'Shown in this list; defaults to the URL’s host.'),
       field('f-url', 'Callback URL', c.url),
       c.events.element,
-      field('f-profile', 'Profile', c.profile, w ? 'The profile is chosen when the webhook is created.' : 'Signature, envelope and default retries of a known webhook system.'),
+      field(
+        'f-profile',
+        'Profile',
+        c.profile,
+        w ? 'The profile is chosen when the webhook is created.' : 'Signature, envelope and default retries of a known webhook system.',
+      ),
       h('div', { class: 'row' }, field('f-method', 'Method', c.method), field('f-content-type', 'Content type', c.contentType)),
       field('f-status', 'Status', c.status),
       w ? null : field('f-secret', 'Secret', c.secret, 'Leave empty to generate one; the standard profile needs whsec_ + base64.'),
       field('f-headers', 'Custom headers', c.headers, 'One per line: Header-Name: value'),
-      h('div', { class: 'row' }, field('f-timeout', 'Timeout (ms)', c.timeout, '1000–60000, default 30000'), field('f-max-attempts', 'Max attempts', c.maxAttempts, 'First attempt + retries; empty = profile default')),
+      h(
+        'div',
+        { class: 'row' },
+        field('f-timeout', 'Timeout (ms)', c.timeout, '1000–60000, default 30000'),
+        field('f-max-attempts', 'Max attempts', c.maxAttempts, 'First attempt + retries; empty = profile default'),
+      ),
       h(
         'fieldset',
         {},
         h('legend', {}, 'Retry policy (empty = the profile’s)'),
         field('f-schedule', 'Retry schedule', c.schedule, 'Delays before each retry, e.g. 1m, 5m, 30m'),
-        h('div', { class: 'row' }, field('f-notify-after', 'Notify after consecutive failures', c.notifyAfter), field('f-jitter', 'Jitter (0–1)', c.jitter)),
-        h('div', { class: 'row' }, field('f-disable-on-exhaustion', 'Disable when retries run out', c.disableOnExhaustion), field('f-disable-after', 'Disable after failing for', c.disableAfter, 'e.g. 5d; empty = never')),
+        h(
+          'div',
+          { class: 'row' },
+          field('f-notify-after', 'Notify after consecutive failures', c.notifyAfter),
+          field('f-jitter', 'Jitter (0–1)', c.jitter),
+        ),
+        h(
+          'div',
+          { class: 'row' },
+          field('f-disable-on-exhaustion', 'Disable when retries run out', c.disableOnExhaustion),
+          field('f-disable-after', 'Disable after failing for', c.disableAfter, 'e.g. 5d; empty = never'),
+        ),
       ),
       w ? null : field('f-send-test', 'Send a test on save', c.sendTest),
-      h('div', { class: 'actions' }, h('button', { type: 'submit' }, w ? 'Save' : 'Create webhook'), h('a', { href: w ? `#/webhooks/${w.id}` : '#/webhooks', class: 'button secondary' }, 'Cancel')),
+      h(
+        'div',
+        { class: 'actions' },
+        h('button', { type: 'submit' }, w ? 'Save' : 'Create webhook'),
+        h('a', { href: w ? `#/webhooks/${w.id}` : '#/webhooks', class: 'button secondary' }, 'Cancel'),
+      ),
     ),
   );
 }

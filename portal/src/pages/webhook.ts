@@ -6,7 +6,8 @@ import { deliveriesLog } from './deliveries-log';
 
 const FINAL = ['success', 'failed', 'abandoned', 'cancelled'];
 const pad = (n: number) => String(n).padStart(2, '0');
-const localInput = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+const localInput = (d: Date) =>
+  `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 
 /** Runs an action, showing its outcome (or the API's refusal) in `out`. */
 async function act(out: HTMLElement, fn: () => Promise<string | Node>): Promise<void> {
@@ -41,7 +42,10 @@ function details(w: Webhook): Node {
     row('Events', w.events.join(', ')),
     row('Profile', `${w.profile} (${w.signature_header ?? w.signature_scheme})`),
     row('Request', `${w.method} ${w.content_type}, timeout ${w.timeout_ms} ms`),
-    row('Retries', `${w.retry_policy.schedule.join(', ')}; at most ${w.max_attempts} attempts${w.retry_policy.disable_on_exhaustion ? '; disabled when they run out' : ''}`),
+    row(
+      'Retries',
+      `${w.retry_policy.schedule.join(', ')}; at most ${w.max_attempts} attempts${w.retry_policy.disable_on_exhaustion ? '; disabled when they run out' : ''}`,
+    ),
     row('Custom headers', headers.length ? headers.map(([k, v]) => `${k}: ${v}`).join('; ') : 'none'),
     row('Failure streak', w.consecutive_failures ? `${w.consecutive_failures} since ${when(w.failing_since)}` : 'none'),
   );
@@ -60,7 +64,17 @@ export async function webhookPage(id: string): Promise<Node> {
   const sendTest = () =>
     act(testOut, async () => {
       const r = await ok(api.POST('/v1/webhooks/{id}/test', path));
-      return h('span', {}, 'Test: ', statusBadge(r.status), ' ', outcome(r), r.error ? ` (${r.error})` : '', ' ', h('a', { href: `#/deliveries/${r.delivery_id}` }, 'details'));
+      return h(
+        'span',
+        {},
+        'Test: ',
+        statusBadge(r.status),
+        ' ',
+        outcome(r),
+        r.error ? ` (${r.error})` : '',
+        ' ',
+        h('a', { href: `#/deliveries/${r.delivery_id}` }, 'details'),
+      );
     });
   const toggle = (action: 'enable' | 'disable') =>
     act(testOut, async () => {
@@ -71,13 +85,21 @@ export async function webhookPage(id: string): Promise<Node> {
   const reveal = () =>
     act(secretOut, async () => {
       const s = await ok(api.GET('/v1/webhooks/{id}/secret', path));
-      return s.secret ? h('span', {}, 'Secret: ', h('code', { id: 'secret-value' }, s.secret)) : 'This webhook has no secret (requests are not signed).';
+      return s.secret
+        ? h('span', {}, 'Secret: ', h('code', { id: 'secret-value' }, s.secret))
+        : 'This webhook has no secret (requests are not signed).';
     });
   const rotate = () => {
     if (!confirm('Rotate the secret? The current one stays valid for the overlap period.')) return;
     void act(secretOut, async () => {
       const s = await ok(api.POST('/v1/webhooks/{id}/rotate-secret', { ...path, body: {} }));
-      return h('span', {}, 'New secret: ', h('code', { id: 'secret-value' }, s.secret), s.previous_secret_expires_at ? ` (the previous one stays valid until ${when(s.previous_secret_expires_at)})` : '');
+      return h(
+        'span',
+        {},
+        'New secret: ',
+        h('code', { id: 'secret-value' }, s.secret),
+        s.previous_secret_expires_at ? ` (the previous one stays valid until ${when(s.previous_secret_expires_at)})` : '',
+      );
     });
   };
   const remove = () => {
@@ -93,7 +115,12 @@ export async function webhookPage(id: string): Promise<Node> {
   const replay = (ev: Event) => {
     ev.preventDefault();
     void act(replayOut, async () => {
-      const r = await ok(api.POST('/v1/webhooks/{id}/replay', { ...path, body: { since: new Date(since.value).toISOString(), until: new Date(until.value).toISOString() } }));
+      const r = await ok(
+        api.POST('/v1/webhooks/{id}/replay', {
+          ...path,
+          body: { since: new Date(since.value).toISOString(), until: new Date(until.value).toISOString() },
+        }),
+      );
       return `Replaying ${r.queued} ${r.queued === 1 ? 'delivery' : 'deliveries'}.`;
     });
   };
@@ -104,14 +131,29 @@ export async function webhookPage(id: string): Promise<Node> {
     {},
     h('p', { class: 'crumbs' }, h('a', { href: '#/webhooks' }, 'Webhooks'), ' / '),
     h('div', { class: 'page-head' }, h('h1', {}, w.name), h('a', { href: `#/webhooks/${id}/edit`, class: 'button secondary' }, 'Edit')),
-    h('p', { id: 'webhook-status' }, statusBadge(w.status), w.disabled_reason ? h('span', { class: 'reason' }, ` ${w.disabled_reason}`) : null),
+    h(
+      'p',
+      { id: 'webhook-status' },
+      statusBadge(w.status),
+      w.disabled_reason ? h('span', { class: 'reason' }, ` ${w.disabled_reason}`) : null,
+    ),
     notice ? h('p', { class: 'result ok', role: 'status' }, notice.message) : null,
     notice?.secret ? h('p', { class: 'result' }, 'Signing secret (also under Reveal secret): ', h('code', {}, notice.secret)) : null,
-    h('div', { class: 'actions' }, button('Send test', () => void sendTest()), w.status === 'active' ? button('Disable', () => void toggle('disable'), 'secondary') : button('Enable', () => void toggle('enable'))),
+    h(
+      'div',
+      { class: 'actions' },
+      button('Send test', () => void sendTest()),
+      w.status === 'active' ? button('Disable', () => void toggle('disable'), 'secondary') : button('Enable', () => void toggle('enable')),
+    ),
     testOut,
     details(w),
     h('h2', {}, 'Signing secret'),
-    h('div', { class: 'actions' }, button('Reveal secret', () => void reveal(), 'secondary'), button('Rotate secret', rotate, 'secondary')),
+    h(
+      'div',
+      { class: 'actions' },
+      button('Reveal secret', () => void reveal(), 'secondary'),
+      button('Rotate secret', rotate, 'secondary'),
+    ),
     secretOut,
     h('h2', {}, 'Replay'),
     h(

@@ -9,7 +9,9 @@ export async function webhooksPage(): Promise<Node> {
     ok(api.GET('/v1/webhooks', { params: { query: { limit: 100 } } })),
   ]);
   const lastDeliveries = await Promise.all(
-    list.data.map(async (w) => (await ok(api.GET('/v1/webhooks/{id}/deliveries', { params: { path: { id: w.id }, query: { limit: 1 } } }))).data[0]),
+    list.data.map(
+      async (w) => (await ok(api.GET('/v1/webhooks/{id}/deliveries', { params: { path: { id: w.id }, query: { limit: 1 } } }))).data[0],
+    ),
   );
   const active = list.data.filter((w) => w.status === 'active').length;
   const rows = list.data.map((w, i) => {
@@ -19,7 +21,17 @@ export async function webhooksPage(): Promise<Node> {
       h('span', { class: 'url' }, w.url),
       statusBadge(w.status),
       w.events.join(', '),
-      last ? h('a', { href: `#/deliveries/${last.id}` }, statusBadge(last.status), ' ', outcome(last), h('br'), h('small', {}, `${last.event} · ${when(last.timestamp)}`)) : 'none yet',
+      last
+        ? h(
+            'a',
+            { href: `#/deliveries/${last.id}` },
+            statusBadge(last.status),
+            ' ',
+            outcome(last),
+            h('br'),
+            h('small', {}, `${last.event} · ${when(last.timestamp)}`),
+          )
+        : 'none yet',
     ];
   });
   return h(
@@ -27,6 +39,8 @@ export async function webhooksPage(): Promise<Node> {
     {},
     h('div', { class: 'page-head' }, h('h1', {}, 'Webhooks'), h('a', { href: '#/webhooks/new', class: 'button' }, 'Add webhook')),
     h('p', { id: 'active-count', class: 'count' }, `${active} of ${workspace.max_active_webhooks} active`),
-    rows.length ? table(['Name', 'URL', 'Status', 'Events', 'Last delivery'], rows) : h('p', { class: 'empty' }, 'No webhooks yet. Add one to receive events.'),
+    rows.length
+      ? table(['Name', 'URL', 'Status', 'Events', 'Last delivery'], rows)
+      : h('p', { class: 'empty' }, 'No webhooks yet. Add one to receive events.'),
   );
 }

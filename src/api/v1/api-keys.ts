@@ -59,8 +59,50 @@ export async function revokeApiKey(deps: ApiDeps, { params, workspaceId }: Input
 export function router(deps: ApiDeps): Router {
   const r = Router();
   const tag = 'API keys';
-  route(r, deps, { operationId: 'createApiKey', method: 'post', path: '/api-keys', summary: 'Create an API key (shown once)', tag, scope: 'webhooks:write', body: ApiKeyIn, responses: { 201: ApiKeyOut } }, createApiKey);
-  route(r, deps, { operationId: 'listApiKeys', method: 'get', path: '/api-keys', summary: 'List API keys (never the keys themselves)', tag, scope: 'webhooks:read', query: ListQuery, responses: { 200: listOf(ApiKeyOut) } }, listApiKeys);
-  route(r, deps, { operationId: 'revokeApiKey', method: 'delete', path: '/api-keys/:id', summary: 'Revoke an API key', tag, scope: 'webhooks:write', params: IdParams, responses: { 204: null } }, revokeApiKey);
+  route(
+    r,
+    deps,
+    {
+      operationId: 'createApiKey',
+      method: 'post',
+      path: '/api-keys',
+      summary: 'Create an API key (shown once)',
+      tag,
+      scope: 'webhooks:write',
+      body: ApiKeyIn,
+      responses: { 201: ApiKeyOut },
+    },
+    createApiKey,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'listApiKeys',
+      method: 'get',
+      path: '/api-keys',
+      summary: 'List API keys (never the keys themselves)',
+      tag,
+      scope: 'webhooks:read',
+      query: ListQuery,
+      responses: { 200: listOf(ApiKeyOut) },
+    },
+    listApiKeys,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'revokeApiKey',
+      method: 'delete',
+      path: '/api-keys/:id',
+      summary: 'Revoke an API key',
+      tag,
+      scope: 'webhooks:write',
+      params: IdParams,
+      responses: { 204: null },
+    },
+    revokeApiKey,
+  );
   return r;
 }

@@ -8,7 +8,14 @@ import { workflowUiUrl } from '../../temporal/links';
 import { notFound, ProblemError } from '../errors';
 import { route, type Input } from '../route';
 import { listOf, page } from '../list';
-import { DeliveryListQuery, DeliveryOut, DeliverySearchItem, toDeliveryOut, toDeliverySearch, toDeliverySearchItem } from './delivery-schemas';
+import {
+  DeliveryListQuery,
+  DeliveryOut,
+  DeliverySearchItem,
+  toDeliveryOut,
+  toDeliverySearch,
+  toDeliverySearchItem,
+} from './delivery-schemas';
 
 const IdParams = z.object({ id: z.string().regex(/^dlv_[0-9a-z]{26}$/, 'not a delivery id') });
 type ById = Input<{ params: typeof IdParams }>;
@@ -28,11 +35,24 @@ export async function getDelivery(deps: ApiDeps, { params, workspaceId }: ById, 
   res.json(toDeliveryOut(delivery, attempts, { run_id: runId, temporal_ui_url: link }));
 }
 
-const WorkspaceDeliveryQuery = DeliveryListQuery.extend({ webhook_id: z.string().regex(/^wh_[0-9a-z]{26}$/, 'not a webhook id').optional() });
+const WorkspaceDeliveryQuery = DeliveryListQuery.extend({
+  webhook_id: z
+    .string()
+    .regex(/^wh_[0-9a-z]{26}$/, 'not a webhook id')
+    .optional(),
+});
 
 /** Every delivery of the workspace, newest first, filtered (e.g. failures and tests together). */
-export async function listDeliveries(deps: ApiDeps, { query, workspaceId }: Input<{ query: typeof WorkspaceDeliveryQuery }>, res: Response) {
-  const rows = await repo.searchDeliveries(deps.db, workspaceId, { ...toDeliverySearch(query), webhookId: query.webhook_id, limit: query.limit + 1 });
+export async function listDeliveries(
+  deps: ApiDeps,
+  { query, workspaceId }: Input<{ query: typeof WorkspaceDeliveryQuery }>,
+  res: Response,
+) {
+  const rows = await repo.searchDeliveries(deps.db, workspaceId, {
+    ...toDeliverySearch(query),
+    webhookId: query.webhook_id,
+    limit: query.limit + 1,
+  });
   const { items, next_cursor } = page(rows, query.limit);
   res.json({ data: items.map(toDeliverySearchItem), next_cursor });
 }
@@ -42,7 +62,8 @@ export async function retryDelivery(deps: ApiDeps, input: ById, res: Response) {
   const d = await loadDelivery(deps, input);
   if (d.is_test) throw new ProblemError(409, 'Conflict', 'test deliveries are not retried; send a new test');
   const webhook = (await getWebhookById(deps.db, d.webhook_id))!;
-  if (webhook.deleted_at || webhook.status !== 'active') throw new ProblemError(409, 'Conflict', `webhook is ${webhook.deleted_at ? 'deleted' : webhook.status}; enable it first`);
+  if (webhook.deleted_at || webhook.status !== 'active')
+    throw new ProblemError(409, 'Conflict', `webhook is ${webhook.deleted_at ? 'deleted' : webhook.status}; enable it first`);
   const how = await ops.retryDelivery(deps.dispatch, d, webhook);
   res.status(202).json({ id: d.id, action: how });
 }
@@ -57,9 +78,65 @@ export function router(deps: ApiDeps): Router {
   const r = Router();
   const tag = 'Deliveries';
   const action = z.object({ id: z.string(), action: z.enum(['signalled', 'restarted', 'cancelling']) });
-  route(r, deps, { operationId: 'listDeliveries', method: 'get', path: '/deliveries', summary: 'Every delivery of the workspace, newest first: by status (several), test or not, event type, event, webhook, time', tag, scope: 'deliveries:read', query: WorkspaceDeliveryQuery, responses: { 200: listOf(DeliverySearchItem) } }, listDeliveries);
-  route(r, deps, { operationId: 'getDelivery', method: 'get', path: '/deliveries/:id', summary: 'A delivery with every attempt', tag, scope: 'deliveries:read', params: IdParams, responses: { 200: DeliveryOut } }, getDelivery);
-  route(r, deps, { operationId: 'retryDelivery', method: 'post', path: '/deliveries/:id/retry', summary: 'Attempt now (signal retry-now), or resend a finished delivery', tag, scope: 'deliveries:write', params: IdParams, responses: { 202: action } }, retryDelivery);
-  route(r, deps, { operationId: 'cancelDelivery', method: 'post', path: '/deliveries/:id/cancel', summary: 'Cancel a waiting delivery (native workflow cancellation)', tag, scope: 'deliveries:write', params: IdParams, responses: { 202: action } }, cancelDelivery);
+  route(
+    r,
+    deps,
+    {
+      operationId: 'listDeliveries',
+      method: 'get',
+      path: '/deliveries',
+      summary: 'Every delivery of the workspace, newest first: by status (several), test or not, event type, event, webhook, time',
+      tag,
+      scope: 'deliveries:read',
+      query: WorkspaceDeliveryQuery,
+      responses: { 200: listOf(DeliverySearchItem) },
+    },
+    listDeliveries,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'getDelivery',
+      method: 'get',
+      path: '/deliveries/:id',
+      summary: 'A delivery with every attempt',
+      tag,
+      scope: 'deliveries:read',
+      params: IdParams,
+      responses: { 200: DeliveryOut },
+    },
+    getDelivery,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'retryDelivery',
+      method: 'post',
+      path: '/deliveries/:id/retry',
+      summary: 'Attempt now (signal retry-now), or resend a finished delivery',
+      tag,
+      scope: 'deliveries:write',
+      params: IdParams,
+      responses: { 202: action },
+    },
+    retryDelivery,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'cancelDelivery',
+      method: 'post',
+      path: '/deliveries/:id/cancel',
+      summary: 'Cancel a waiting delivery (native workflow cancellation)',
+      tag,
+      scope: 'deliveries:write',
+      params: IdParams,
+      responses: { 202: action },
+    },
+    cancelDelivery,
+  );
   return r;
 }

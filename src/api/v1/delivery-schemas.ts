@@ -8,10 +8,24 @@ export { DELIVERY_STATUSES };
 
 /** Filters of the delivery lists (one webhook's, or the workspace's). */
 export const DeliveryListQuery = ListQuery.extend({
-  status: repeatable(z.enum(DELIVERY_STATUSES)).optional().describe('one or more: status=failed&status=retrying, or status=failed,retrying'),
-  is_test: z.enum(['true', 'false']).transform((v) => v === 'true').optional().describe('only test sends (true) or only real events (false)'),
-  event_type: z.string().max(200).regex(PATTERN_RE, 'an event type, a prefix like task.*, or *').optional().describe('exact (task.created) or prefix (task.*)'),
-  event_id: z.string().regex(/^evt_[0-9a-z]{26}$/, 'not an event id').optional(),
+  status: repeatable(z.enum(DELIVERY_STATUSES))
+    .optional()
+    .describe('one or more: status=failed&status=retrying, or status=failed,retrying'),
+  is_test: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('only test sends (true) or only real events (false)'),
+  event_type: z
+    .string()
+    .max(200)
+    .regex(PATTERN_RE, 'an event type, a prefix like task.*, or *')
+    .optional()
+    .describe('exact (task.created) or prefix (task.*)'),
+  event_id: z
+    .string()
+    .regex(/^evt_[0-9a-z]{26}$/, 'not an event id')
+    .optional(),
   since: timestamp.optional().describe('created at or after'),
   until: timestamp.optional().describe('created before'),
 });
@@ -63,7 +77,12 @@ export const AttemptOut = z.object({
   error_message: z.string().nullable(),
   trigger: z.string(),
   request: z
-    .object({ url: z.string(), method: z.string(), headers: z.record(z.string(), z.string()), body: z.string().describe('the first 4 KiB') })
+    .object({
+      url: z.string(),
+      method: z.string(),
+      headers: z.record(z.string(), z.string()),
+      body: z.string().describe('the first 4 KiB'),
+    })
     .nullable()
     .describe('what was sent (signature headers included); null for attempts recorded before request records'),
 });
@@ -94,7 +113,11 @@ export const toDeliveryListItem = (
   response_time_ms: d.last_response_time_ms,
 });
 
-export const toDeliveryOut = (d: DeliveryRow, attempts: AttemptRow[], run: { run_id: string | null; temporal_ui_url: string }): z.infer<typeof DeliveryOut> => ({
+export const toDeliveryOut = (
+  d: DeliveryRow,
+  attempts: AttemptRow[],
+  run: { run_id: string | null; temporal_ui_url: string },
+): z.infer<typeof DeliveryOut> => ({
   ...toDeliveryListItem(d),
   event_id: d.event_id,
   webhook_id: d.webhook_id,
@@ -113,6 +136,8 @@ export const toDeliveryOut = (d: DeliveryRow, attempts: AttemptRow[], run: { run
     error_class: a.error_class,
     error_message: a.error_message,
     trigger: a.trigger,
-    request: a.request_url ? { url: a.request_url, method: a.request_method!, headers: a.request_headers ?? {}, body: a.request_body ?? '' } : null,
+    request: a.request_url
+      ? { url: a.request_url, method: a.request_method!, headers: a.request_headers ?? {}, body: a.request_body ?? '' }
+      : null,
   })),
 });

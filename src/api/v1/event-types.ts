@@ -37,7 +37,9 @@ export async function createEventType(deps: ApiDeps, { body, workspaceId }: Inpu
     try {
       compileDataSchema(body.schema);
     } catch (err) {
-      throw invalid(`schema is not a valid JSON Schema: ${(err as Error).message}`, [{ path: 'body.schema', message: (err as Error).message }]);
+      throw invalid(`schema is not a valid JSON Schema: ${(err as Error).message}`, [
+        { path: 'body.schema', message: (err as Error).message },
+      ]);
     }
   }
   const { row, created } = await repo.upsertEventType(deps.db, { workspace_id: workspaceId, ...body }, false);
@@ -54,7 +56,35 @@ export async function listEventTypes(deps: ApiDeps, { query, workspaceId }: Inpu
 export function router(deps: ApiDeps): Router {
   const r = Router();
   const tag = 'Event types';
-  route(r, deps, { operationId: 'listEventTypes', method: 'get', path: '/event-types', summary: 'The event-type catalog', tag, scope: 'webhooks:read', query: ListQuery, responses: { 200: listOf(EventTypeOut) } }, listEventTypes);
-  route(r, deps, { operationId: 'createEventType', method: 'post', path: '/event-types', summary: 'Add an event type (optional JSON Schema for data)', tag, scope: 'webhooks:write', body: EventTypeIn, responses: { 201: EventTypeOut } }, createEventType);
+  route(
+    r,
+    deps,
+    {
+      operationId: 'listEventTypes',
+      method: 'get',
+      path: '/event-types',
+      summary: 'The event-type catalog',
+      tag,
+      scope: 'webhooks:read',
+      query: ListQuery,
+      responses: { 200: listOf(EventTypeOut) },
+    },
+    listEventTypes,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'createEventType',
+      method: 'post',
+      path: '/event-types',
+      summary: 'Add an event type (optional JSON Schema for data)',
+      tag,
+      scope: 'webhooks:write',
+      body: EventTypeIn,
+      responses: { 201: EventTypeOut },
+    },
+    createEventType,
+  );
   return r;
 }

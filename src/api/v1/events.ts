@@ -52,7 +52,9 @@ async function eventOut(deps: ApiDeps, e: repo.EventRow): Promise<z.infer<typeof
 /** The workspace's event-type catalog: the type's JSON Schema, and unknown types if enforced. */
 function checkCatalog(ctx: repo.PublishContext, type: string, data: unknown): void {
   if (!ctx.eventType && ctx.enforceCatalog) {
-    throw invalid(`event type ${type} is not in this workspace's catalog (POST /v1/event-types)`, [{ path: 'body.type', message: 'unknown event type' }]);
+    throw invalid(`event type ${type} is not in this workspace's catalog (POST /v1/event-types)`, [
+      { path: 'body.type', message: 'unknown event type' },
+    ]);
   }
   if (ctx.eventType?.schema) {
     const errors = validateData(ctx.eventType.schema, data);
@@ -137,7 +139,10 @@ export async function createEvent(deps: ApiDeps, { body, workspaceId, req }: Inp
     if (existing.request_hash !== hash) {
       throw new ProblemError(422, 'Unprocessable Entity', 'this Idempotency-Key was already used with a different request body');
     }
-    res.status(202).set('Idempotent-Replayed', 'true').json(await eventOut(deps, existing));
+    res
+      .status(202)
+      .set('Idempotent-Replayed', 'true')
+      .json(await eventOut(deps, existing));
     return;
   }
   deps.metrics?.eventsPublished.inc();
@@ -145,12 +150,22 @@ export async function createEvent(deps: ApiDeps, { body, workspaceId, req }: Inp
   void deps.dispatcher.enqueue(event.id, toStart);
   // 202 Accepted: the deliveries as created, in the same statement as the event (their progress
   // is at GET /v1/deliveries/:id).
-  const created = specs.map(({ delivery: d }) => ({ ...d, created_at: event.created_at, last_response_code: null, last_response_time_ms: null }));
+  const created = specs.map(({ delivery: d }) => ({
+    ...d,
+    created_at: event.created_at,
+    last_response_code: null,
+    last_response_time_ms: null,
+  }));
   res.status(202).location(`/v1/events/${event.id}`).json(toEventOut(event, created));
 }
 
 export const EventListQuery = ListQuery.extend({
-  type: z.string().max(200).regex(PATTERN_RE, 'an event type, a prefix like task.*, or *').optional().describe('exact (task.created) or prefix (task.*)'),
+  type: z
+    .string()
+    .max(200)
+    .regex(PATTERN_RE, 'an event type, a prefix like task.*, or *')
+    .optional()
+    .describe('exact (task.created) or prefix (task.*)'),
   since: timestamp.optional().describe('published at or after'),
   until: timestamp.optional().describe('published before'),
   idempotency_key: z.string().min(1).max(255).optional().describe("the producer's Idempotency-Key (kept 24 h)"),
@@ -161,7 +176,9 @@ export const EventListItem = z.object({
   type: z.string(),
   created_at: z.string(),
   idempotency_key: z.string().nullable(),
-  delivery_counts: z.partialRecord(z.enum(DELIVERY_STATUSES), z.number().int()).describe('deliveries by status, e.g. {"success": 2, "retrying": 1}'),
+  delivery_counts: z
+    .partialRecord(z.enum(DELIVERY_STATUSES), z.number().int())
+    .describe('deliveries by status, e.g. {"success": 2, "retrying": 1}'),
 });
 
 /** The workspace's events, newest first, each with its deliveries counted by status. */
@@ -176,7 +193,13 @@ export async function listEvents(deps: ApiDeps, { query, workspaceId }: Input<{ 
   });
   const { items, next_cursor } = page(rows, query.limit);
   res.json({
-    data: items.map((e) => ({ id: e.id, type: e.type, created_at: e.created_at.toISOString(), idempotency_key: e.idempotency_key, delivery_counts: e.delivery_counts })),
+    data: items.map((e) => ({
+      id: e.id,
+      type: e.type,
+      created_at: e.created_at.toISOString(),
+      idempotency_key: e.idempotency_key,
+      delivery_counts: e.delivery_counts,
+    })),
     next_cursor,
   });
 }
@@ -190,8 +213,51 @@ export async function getEvent(deps: ApiDeps, { params, workspaceId }: Input<{ p
 export function router(deps: ApiDeps): Router {
   const r = Router();
   const tag = 'Events';
-  route(r, deps, { operationId: 'createEvent', method: 'post', path: '/events', summary: 'Publish an event to every subscribed webhook', tag, scope: 'events:write', body: EventIn, headers: [{ name: 'Idempotency-Key', description: 'the same key returns the same event and starts nothing new' }], responses: { 202: EventOut } }, createEvent);
-  route(r, deps, { operationId: 'listEvents', method: 'get', path: '/events', summary: 'Events, newest first, by type, time range or Idempotency-Key, with delivery counts by status', tag, scope: 'deliveries:read', query: EventListQuery, responses: { 200: listOf(EventListItem) } }, listEvents);
-  route(r, deps, { operationId: 'getEvent', method: 'get', path: '/events/:id', summary: 'An event and its deliveries', tag, scope: 'deliveries:read', params: IdParams, responses: { 200: EventOut } }, getEvent);
+  route(
+    r,
+    deps,
+    {
+      operationId: 'createEvent',
+      method: 'post',
+      path: '/events',
+      summary: 'Publish an event to every subscribed webhook',
+      tag,
+      scope: 'events:write',
+      body: EventIn,
+      headers: [{ name: 'Idempotency-Key', description: 'the same key returns the same event and starts nothing new' }],
+      responses: { 202: EventOut },
+    },
+    createEvent,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'listEvents',
+      method: 'get',
+      path: '/events',
+      summary: 'Events, newest first, by type, time range or Idempotency-Key, with delivery counts by status',
+      tag,
+      scope: 'deliveries:read',
+      query: EventListQuery,
+      responses: { 200: listOf(EventListItem) },
+    },
+    listEvents,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'getEvent',
+      method: 'get',
+      path: '/events/:id',
+      summary: 'An event and its deliveries',
+      tag,
+      scope: 'deliveries:read',
+      params: IdParams,
+      responses: { 200: EventOut },
+    },
+    getEvent,
+  );
   return r;
 }

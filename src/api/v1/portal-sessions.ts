@@ -10,7 +10,12 @@ import { route, type Input } from '../route';
 export const PortalSessionIn = z
   .object({
     workspace: z.string().min(1).max(64).optional().describe('ws_… id or uid; default: the workspace of the request'),
-    expires_in_s: z.number().int().min(60).max(7 * 86400).default(3600),
+    expires_in_s: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86400)
+      .default(3600),
     read_only: z.boolean().default(false),
   })
   .strict();
@@ -27,7 +32,11 @@ export const PortalSessionOut = z.object({
  * A short-lived link to the portal for one workspace: what a SaaS puts behind the "Webhooks"
  * link of its own settings page. Admin keys name any workspace; other keys only their own.
  */
-export async function createPortalSession(deps: ApiDeps, { body, auth, workspaceId, req }: Input<{ body: typeof PortalSessionIn }>, res: Response) {
+export async function createPortalSession(
+  deps: ApiDeps,
+  { body, auth, workspaceId, req }: Input<{ body: typeof PortalSessionIn }>,
+  res: Response,
+) {
   let target = workspaceId;
   if (body.workspace) {
     const w = await findWorkspace(deps.db, body.workspace);
@@ -40,11 +49,34 @@ export async function createPortalSession(deps: ApiDeps, { body, auth, workspace
   const expiresAt = new Date(Date.now() + body.expires_in_s * 1000);
   const { token } = await insertSession(deps.db, { workspaceId: target, readOnly: body.read_only, expiresAt, createdByKeyId: auth.keyId });
   const base = deps.config.HOOKFLOW_PUBLIC_URL?.replace(/\/+$/, '') ?? `${req.protocol}://${req.get('host')}`;
-  res.set('cache-control', 'no-store').status(201).json({ url: `${base}/portal/#token=${token}`, token, expires_at: expiresAt.toISOString(), workspace_id: target, read_only: body.read_only });
+  res
+    .set('cache-control', 'no-store')
+    .status(201)
+    .json({
+      url: `${base}/portal/#token=${token}`,
+      token,
+      expires_at: expiresAt.toISOString(),
+      workspace_id: target,
+      read_only: body.read_only,
+    });
 }
 
 export function router(deps: ApiDeps): Router {
   const r = Router();
-  route(r, deps, { operationId: 'createPortalSession', method: 'post', path: '/portal-sessions', summary: 'A short-lived portal link for one workspace', tag: 'Portal', scope: 'webhooks:write', body: PortalSessionIn, responses: { 201: PortalSessionOut } }, createPortalSession);
+  route(
+    r,
+    deps,
+    {
+      operationId: 'createPortalSession',
+      method: 'post',
+      path: '/portal-sessions',
+      summary: 'A short-lived portal link for one workspace',
+      tag: 'Portal',
+      scope: 'webhooks:write',
+      body: PortalSessionIn,
+      responses: { 201: PortalSessionOut },
+    },
+    createPortalSession,
+  );
   return r;
 }

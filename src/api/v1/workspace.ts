@@ -85,8 +85,48 @@ export async function getNotificationSecret(deps: ApiDeps, { workspaceId }: Inpu
 export function router(deps: ApiDeps): Router {
   const r = Router();
   const tag = 'Workspace';
-  route(r, deps, { operationId: 'getWorkspaceSettings', method: 'get', path: '/workspace', summary: 'Workspace settings', tag, scope: 'webhooks:read', responses: { 200: WorkspaceOut } }, getWorkspaceSettings);
-  route(r, deps, { operationId: 'updateWorkspaceSettings', method: 'patch', path: '/workspace', summary: 'Update settings (notification URL and kinds, catalog enforcement)', tag, scope: 'webhooks:write', body: WorkspacePatch, responses: { 200: WorkspaceOut } }, updateWorkspaceSettings);
-  route(r, deps, { operationId: 'getNotificationSecret', method: 'get', path: '/workspace/notification-secret', summary: 'Secret that signs notifications', tag, scope: 'webhooks:write', responses: { 200: z.object({ secret: z.string() }) } }, getNotificationSecret);
+  route(
+    r,
+    deps,
+    {
+      operationId: 'getWorkspaceSettings',
+      method: 'get',
+      path: '/workspace',
+      summary: 'Workspace settings',
+      tag,
+      scope: 'webhooks:read',
+      responses: { 200: WorkspaceOut },
+    },
+    getWorkspaceSettings,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'updateWorkspaceSettings',
+      method: 'patch',
+      path: '/workspace',
+      summary: 'Update settings (notification URL and kinds, catalog enforcement)',
+      tag,
+      scope: 'webhooks:write',
+      body: WorkspacePatch,
+      responses: { 200: WorkspaceOut },
+    },
+    updateWorkspaceSettings,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'getNotificationSecret',
+      method: 'get',
+      path: '/workspace/notification-secret',
+      summary: 'Secret that signs notifications',
+      tag,
+      scope: 'webhooks:write',
+      responses: { 200: z.object({ secret: z.string() }) },
+    },
+    getNotificationSecret,
+  );
   return r;
 }

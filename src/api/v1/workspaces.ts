@@ -11,16 +11,34 @@ import { listOf, ListQuery, page } from '../list';
 
 /** The SaaS's own customer id; never `ws_…`, so it cannot be mistaken for a workspace id. */
 const Uid = z.string().regex(/^(?!ws_)[a-zA-Z0-9_.-]{1,64}$/, 'must be 1–64 characters of a-z A-Z 0-9 _ . - and not start with ws_');
-const Limit = z.number().int().min(0).max(10_000).nullable().describe('active webhooks allowed; null = the server default (HOOKFLOW_MAX_WEBHOOKS)');
+const Limit = z
+  .number()
+  .int()
+  .min(0)
+  .max(10_000)
+  .nullable()
+  .describe('active webhooks allowed; null = the server default (HOOKFLOW_MAX_WEBHOOKS)');
 
 const FairnessWeight = z
   .number()
   .min(0.001)
   .max(1000)
-  .describe("the workspace's share of the delivery queue while workspaces compete (Temporal fairness weight; 1 = an equal share, e.g. 3 for a paid tier)");
+  .describe(
+    "the workspace's share of the delivery queue while workspaces compete (Temporal fairness weight; 1 = an equal share, e.g. 3 for a paid tier)",
+  );
 
-export const WorkspaceIn = z.object({ name: z.string().trim().min(1).max(200), uid: Uid.optional(), max_active_webhooks: Limit.optional(), fairness_weight: FairnessWeight.optional() }).strict();
-export const WorkspaceAdminPatch = z.object({ name: z.string().trim().min(1).max(200), uid: Uid.nullable(), max_active_webhooks: Limit, fairness_weight: FairnessWeight }).partial().strict();
+export const WorkspaceIn = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    uid: Uid.optional(),
+    max_active_webhooks: Limit.optional(),
+    fairness_weight: FairnessWeight.optional(),
+  })
+  .strict();
+export const WorkspaceAdminPatch = z
+  .object({ name: z.string().trim().min(1).max(200), uid: Uid.nullable(), max_active_webhooks: Limit, fairness_weight: FairnessWeight })
+  .partial()
+  .strict();
 
 export const WorkspaceAdminOut = z.object({
   id: z.string(),
@@ -34,7 +52,8 @@ export const WorkspaceAdminOut = z.object({
 
 const IdParams = z.object({ id: z.string().min(1).max(64).describe('ws_… id or uid') });
 
-export const effectiveLimit = (deps: ApiDeps, w: Pick<repo.WorkspaceRow, 'max_active_webhooks'>) => w.max_active_webhooks ?? deps.config.HOOKFLOW_MAX_WEBHOOKS;
+export const effectiveLimit = (deps: ApiDeps, w: Pick<repo.WorkspaceRow, 'max_active_webhooks'>) =>
+  w.max_active_webhooks ?? deps.config.HOOKFLOW_MAX_WEBHOOKS;
 
 async function toOut(deps: ApiDeps, w: repo.WorkspaceRow): Promise<z.infer<typeof WorkspaceAdminOut>> {
   return {
@@ -54,12 +73,24 @@ async function load(deps: ApiDeps, idOrUid: string): Promise<repo.WorkspaceRow> 
   return w;
 }
 
-const uidTaken = (uid: string) => new ProblemError(409, 'Conflict', `a workspace with uid ${uid} already exists`, { errors: [{ path: 'body.uid', message: 'already used by another workspace' }] });
+const uidTaken = (uid: string) =>
+  new ProblemError(409, 'Conflict', `a workspace with uid ${uid} already exists`, {
+    errors: [{ path: 'body.uid', message: 'already used by another workspace' }],
+  });
 
 export async function createWorkspace(deps: ApiDeps, { body }: Input<{ body: typeof WorkspaceIn }>, res: Response) {
-  const row = await repo.insertWorkspace(deps.db, { id: newId('ws'), name: body.name, uid: body.uid ?? null, max_active_webhooks: body.max_active_webhooks ?? null, fairness_weight: body.fairness_weight ?? 1 });
+  const row = await repo.insertWorkspace(deps.db, {
+    id: newId('ws'),
+    name: body.name,
+    uid: body.uid ?? null,
+    max_active_webhooks: body.max_active_webhooks ?? null,
+    fairness_weight: body.fairness_weight ?? 1,
+  });
   if (!row) throw uidTaken(body.uid!);
-  res.status(201).location(`/v1/workspaces/${row.id}`).json(await toOut(deps, row));
+  res
+    .status(201)
+    .location(`/v1/workspaces/${row.id}`)
+    .json(await toOut(deps, row));
 }
 
 export async function listWorkspaces(deps: ApiDeps, { query }: Input<{ query: typeof ListQuery }>, res: Response) {
@@ -71,7 +102,11 @@ export async function getWorkspace(deps: ApiDeps, { params }: Input<{ params: ty
   res.json(await toOut(deps, await load(deps, params.id)));
 }
 
-export async function updateWorkspace(deps: ApiDeps, { params, body }: Input<{ params: typeof IdParams; body: typeof WorkspaceAdminPatch }>, res: Response) {
+export async function updateWorkspace(
+  deps: ApiDeps,
+  { params, body }: Input<{ params: typeof IdParams; body: typeof WorkspaceAdminPatch }>,
+  res: Response,
+) {
   const w = await load(deps, params.id);
   try {
     const row = await repo.updateWorkspace(deps.db, w.id, body);
@@ -99,10 +134,81 @@ export function router(deps: ApiDeps): Router {
   const r = Router();
   const tag = 'Workspaces (admin)';
   const scope = 'workspaces:admin';
-  route(r, deps, { operationId: 'createWorkspace', method: 'post', path: '/workspaces', summary: 'Create a workspace (a customer of the SaaS)', tag, scope, body: WorkspaceIn, responses: { 201: WorkspaceAdminOut } }, createWorkspace);
-  route(r, deps, { operationId: 'listWorkspaces', method: 'get', path: '/workspaces', summary: 'List workspaces, newest first', tag, scope, query: ListQuery, responses: { 200: listOf(WorkspaceAdminOut) } }, listWorkspaces);
-  route(r, deps, { operationId: 'getWorkspace', method: 'get', path: '/workspaces/:id', summary: 'Get a workspace by id or uid', tag, scope, params: IdParams, responses: { 200: WorkspaceAdminOut } }, getWorkspace);
-  route(r, deps, { operationId: 'updateWorkspace', method: 'patch', path: '/workspaces/:id', summary: 'Rename, set the uid or the active-webhook limit', tag, scope, params: IdParams, body: WorkspaceAdminPatch, responses: { 200: WorkspaceAdminOut } }, updateWorkspace);
-  route(r, deps, { operationId: 'deleteWorkspace', method: 'delete', path: '/workspaces/:id', summary: 'Delete a workspace: revokes its keys and sessions, disables its webhooks', tag, scope, params: IdParams, responses: { 204: null } }, deleteWorkspace);
+  route(
+    r,
+    deps,
+    {
+      operationId: 'createWorkspace',
+      method: 'post',
+      path: '/workspaces',
+      summary: 'Create a workspace (a customer of the SaaS)',
+      tag,
+      scope,
+      body: WorkspaceIn,
+      responses: { 201: WorkspaceAdminOut },
+    },
+    createWorkspace,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'listWorkspaces',
+      method: 'get',
+      path: '/workspaces',
+      summary: 'List workspaces, newest first',
+      tag,
+      scope,
+      query: ListQuery,
+      responses: { 200: listOf(WorkspaceAdminOut) },
+    },
+    listWorkspaces,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'getWorkspace',
+      method: 'get',
+      path: '/workspaces/:id',
+      summary: 'Get a workspace by id or uid',
+      tag,
+      scope,
+      params: IdParams,
+      responses: { 200: WorkspaceAdminOut },
+    },
+    getWorkspace,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'updateWorkspace',
+      method: 'patch',
+      path: '/workspaces/:id',
+      summary: 'Rename, set the uid or the active-webhook limit',
+      tag,
+      scope,
+      params: IdParams,
+      body: WorkspaceAdminPatch,
+      responses: { 200: WorkspaceAdminOut },
+    },
+    updateWorkspace,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'deleteWorkspace',
+      method: 'delete',
+      path: '/workspaces/:id',
+      summary: 'Delete a workspace: revokes its keys and sessions, disables its webhooks',
+      tag,
+      scope,
+      params: IdParams,
+      responses: { 204: null },
+    },
+    deleteWorkspace,
+  );
   return r;
 }

@@ -2,7 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../knex';
 import { newId } from '../../domain/ids';
 
-export const SCOPES = ['webhooks:read', 'webhooks:write', 'events:write', 'deliveries:read', 'deliveries:write', 'workspaces:admin'] as const;
+export const SCOPES = [
+  'webhooks:read',
+  'webhooks:write',
+  'events:write',
+  'deliveries:read',
+  'deliveries:write',
+  'workspaces:admin',
+] as const;
 export type Scope = (typeof SCOPES)[number];
 /** What a key gets unless it asks for more: everything within its workspace, no admin. */
 export const WORKSPACE_SCOPES: Scope[] = SCOPES.filter((s) => s !== 'workspaces:admin');
@@ -37,7 +44,9 @@ export async function createApiKey(
   opts: { workspaceId: string; name: string; scopes?: Scope[]; key?: string },
 ): Promise<{ key: string; row: ApiKeyRow }> {
   const key = opts.key ?? generateKey();
-  const [row] = await db('api_keys').insert(newKeyRow({ ...opts, key })).returning('*');
+  const [row] = await db('api_keys')
+    .insert(newKeyRow({ ...opts, key }))
+    .returning('*');
   return { key, row };
 }
 
@@ -45,19 +54,23 @@ export async function createApiKey(
  * Creates the key unless a key with its hash exists (a restart with the same bootstrap key, or
  * another replica starting at the same time); `revoked`: that key was revoked, and stays so.
  */
-export async function ensureApiKey(db: Db, opts: { workspaceId: string; name: string; key: string; scopes?: Scope[] }): Promise<{ id: string; revoked: boolean }> {
-  const [created] = await db('api_keys')
-    .insert(newKeyRow(opts))
-    .onConflict('key_hash')
-    .ignore()
-    .returning('id');
+export async function ensureApiKey(
+  db: Db,
+  opts: { workspaceId: string; name: string; key: string; scopes?: Scope[] },
+): Promise<{ id: string; revoked: boolean }> {
+  const [created] = await db('api_keys').insert(newKeyRow(opts)).onConflict('key_hash').ignore().returning('id');
   if (created) return { id: created.id, revoked: false };
-  const existing = (await db<ApiKeyRow>('api_keys').where({ key_hash: hashKey(opts.key) }).first('id', 'revoked_at'))!;
+  const existing = (await db<ApiKeyRow>('api_keys')
+    .where({ key_hash: hashKey(opts.key) })
+    .first('id', 'revoked_at'))!;
   return { id: existing.id, revoked: existing.revoked_at !== null };
 }
 
 export async function findApiKey(db: Db, key: string): Promise<ApiKeyRow | undefined> {
-  return db<ApiKeyRow>('api_keys').where({ key_hash: hashKey(key) }).whereNull('revoked_at').first();
+  return db<ApiKeyRow>('api_keys')
+    .where({ key_hash: hashKey(key) })
+    .whereNull('revoked_at')
+    .first();
 }
 
 export async function touchApiKey(db: Db, id: string): Promise<void> {

@@ -42,7 +42,21 @@ export interface AttemptRow {
   request_body: string | null;
 }
 
-export async function insertDeliveries(db: Db, rows: Omit<DeliveryRow, 'created_at' | 'updated_at' | 'completed_at' | 'attempts' | 'next_attempt_at' | 'last_response_code' | 'last_response_time_ms' | 'last_error' | 'status'>[]): Promise<void> {
+export async function insertDeliveries(
+  db: Db,
+  rows: Omit<
+    DeliveryRow,
+    | 'created_at'
+    | 'updated_at'
+    | 'completed_at'
+    | 'attempts'
+    | 'next_attempt_at'
+    | 'last_response_code'
+    | 'last_response_time_ms'
+    | 'last_error'
+    | 'status'
+  >[],
+): Promise<void> {
   if (rows.length) await db('deliveries').insert(rows).onConflict(db.raw('(event_id, webhook_id) WHERE NOT is_test')).ignore();
 }
 
@@ -62,7 +76,11 @@ export async function getDeliveryById(db: Db, id: string): Promise<DeliveryRow |
  * A delivery and its attempts from one snapshot: an attempt and its delivery update commit
  * together, and two separate reads could straddle that commit.
  */
-export async function getDeliveryWithAttempts(db: Db, workspaceId: string, id: string): Promise<{ delivery: DeliveryRow; attempts: AttemptRow[] } | undefined> {
+export async function getDeliveryWithAttempts(
+  db: Db,
+  workspaceId: string,
+  id: string,
+): Promise<{ delivery: DeliveryRow; attempts: AttemptRow[] } | undefined> {
   return db.transaction(
     async (trx) => {
       const delivery = await getDelivery(trx, workspaceId, id);
@@ -134,15 +152,37 @@ export async function listReplayable(
 export async function listStartsOfEvent(
   db: Db,
   eventId: string,
-): Promise<{ delivery: Pick<DeliveryRow, 'id' | 'event_id' | 'webhook_id' | 'workspace_id' | 'event_type' | 'workflow_id'>; webhook: { name: string; url: string; profile: string; max_attempts: number }; fairnessWeight: number }[]> {
+): Promise<
+  {
+    delivery: Pick<DeliveryRow, 'id' | 'event_id' | 'webhook_id' | 'workspace_id' | 'event_type' | 'workflow_id'>;
+    webhook: { name: string; url: string; profile: string; max_attempts: number };
+    fairnessWeight: number;
+  }[]
+> {
   const rows = await db('deliveries as d')
     .join('webhooks as w', 'w.id', 'd.webhook_id')
     .join('workspaces as ws', 'ws.id', 'd.workspace_id')
     .where('d.event_id', eventId)
     .where('d.is_test', false)
     .whereNot('d.status', 'skipped')
-    .select('d.id', 'd.event_id', 'd.webhook_id', 'd.workspace_id', 'd.event_type', 'd.workflow_id', 'w.name', 'w.url', 'w.profile', 'w.max_attempts', 'ws.fairness_weight');
-  return rows.map(({ name, url, profile, max_attempts, fairness_weight, ...delivery }) => ({ delivery, webhook: { name, url, profile, max_attempts }, fairnessWeight: fairness_weight }));
+    .select(
+      'd.id',
+      'd.event_id',
+      'd.webhook_id',
+      'd.workspace_id',
+      'd.event_type',
+      'd.workflow_id',
+      'w.name',
+      'w.url',
+      'w.profile',
+      'w.max_attempts',
+      'ws.fairness_weight',
+    );
+  return rows.map(({ name, url, profile, max_attempts, fairness_weight, ...delivery }) => ({
+    delivery,
+    webhook: { name, url, profile, max_attempts },
+    fairnessWeight: fairness_weight,
+  }));
 }
 
 export async function listAttempts(db: Db, deliveryId: string): Promise<AttemptRow[]> {
@@ -153,7 +193,9 @@ export async function listAttempts(db: Db, deliveryId: string): Promise<AttemptR
 export async function insertAttempt(db: Db, row: AttemptRow): Promise<boolean> {
   const ids = await db('delivery_attempts')
     .insert({ ...row, request_headers: row.request_headers && JSON.stringify(row.request_headers) })
-    .onConflict(['delivery_id', 'attempt_no']).ignore().returning('id');
+    .onConflict(['delivery_id', 'attempt_no'])
+    .ignore()
+    .returning('id');
   return ids.length > 0;
 }
 
@@ -180,10 +222,29 @@ export async function finishDelivery(db: Db, id: string, status: DeliveryStatus)
 }
 
 export async function updateDelivery(db: Db, id: string, patch: Partial<DeliveryRow>): Promise<void> {
-  await db('deliveries').where({ id }).update({ ...patch, updated_at: db.fn.now() });
+  await db('deliveries')
+    .where({ id })
+    .update({ ...patch, updated_at: db.fn.now() });
 }
 
-const DELIVERY_COLUMNS = ['id', 'workspace_id', 'event_id', 'webhook_id', 'event_type', 'status', 'attempts', 'next_attempt_at', 'last_response_code', 'last_response_time_ms', 'last_error', 'is_test', 'workflow_id', 'created_at', 'updated_at', 'completed_at'] as const;
+const DELIVERY_COLUMNS = [
+  'id',
+  'workspace_id',
+  'event_id',
+  'webhook_id',
+  'event_type',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'last_response_code',
+  'last_response_time_ms',
+  'last_error',
+  'is_test',
+  'workflow_id',
+  'created_at',
+  'updated_at',
+  'completed_at',
+] as const;
 const EVENT_COLUMNS = ['id', 'workspace_id', 'type', 'payload', 'idempotency_key', 'request_hash', 'created_at', 'dispatched_at'] as const;
 
 /** What one attempt needs, read in one round trip. `webhook`/`event` are null when their row is gone. */

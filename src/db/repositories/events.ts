@@ -33,7 +33,10 @@ export async function getEventByIdempotencyKey(db: Db, workspaceId: string, key:
 
 /** Idempotency keys are kept 24 h; older events free their key for reuse. */
 export async function expireIdempotencyKeys(db: Db): Promise<number> {
-  return db('events').whereNotNull('idempotency_key').where('created_at', '<', db.raw("now() - interval '24 hours'")).update({ idempotency_key: null });
+  return db('events')
+    .whereNotNull('idempotency_key')
+    .where('created_at', '<', db.raw("now() - interval '24 hours'"))
+    .update({ idempotency_key: null });
 }
 
 export async function markDispatched(db: Db, ids: string[]): Promise<void> {
@@ -61,7 +64,16 @@ export interface PublishContext {
    * Active webhooks, and disabled ones (their matching events are recorded as `skipped`); the
    * caller filters them by subscription pattern and content filter.
    */
-  webhooks: { id: string; events: string[]; name: string; url: string; profile: string; max_attempts: number; status: 'active' | 'disabled'; filter: ContentFilter | null }[];
+  webhooks: {
+    id: string;
+    events: string[];
+    name: string;
+    url: string;
+    profile: string;
+    max_attempts: number;
+    status: 'active' | 'disabled';
+    filter: ContentFilter | null;
+  }[];
 }
 
 export async function loadPublishContext(db: Db, workspaceId: string, type: string): Promise<PublishContext | undefined> {
@@ -140,7 +152,9 @@ export async function searchEvents(db: Db, workspaceId: string, s: EventSearch):
       'e.type',
       'e.created_at',
       'e.idempotency_key',
-      db.raw(`COALESCE((SELECT json_object_agg(c.status, c.n) FROM (SELECT d.status, count(*)::int AS n FROM deliveries d WHERE d.event_id = e.id GROUP BY d.status) c), '{}') AS delivery_counts`),
+      db.raw(
+        `COALESCE((SELECT json_object_agg(c.status, c.n) FROM (SELECT d.status, count(*)::int AS n FROM deliveries d WHERE d.event_id = e.id GROUP BY d.status) c), '{}') AS delivery_counts`,
+      ),
     );
   whereTypeMatches(q, 'e.type', s.type);
   if (s.since) q.where('e.created_at', '>=', s.since);

@@ -22,7 +22,14 @@ export async function createPortalSession(
 ): Promise<{ token: string; row: PortalSessionRow }> {
   const token = `${PORTAL_TOKEN_PREFIX}${randomBytes(24).toString('base64url')}`;
   const [row] = await db('portal_sessions')
-    .insert({ id: newId('ps'), workspace_id: opts.workspaceId, token_hash: hashKey(token), read_only: opts.readOnly, expires_at: opts.expiresAt, created_by_key_id: opts.createdByKeyId })
+    .insert({
+      id: newId('ps'),
+      workspace_id: opts.workspaceId,
+      token_hash: hashKey(token),
+      read_only: opts.readOnly,
+      expires_at: opts.expiresAt,
+      created_by_key_id: opts.createdByKeyId,
+    })
     .returning('*');
   return { token, row };
 }

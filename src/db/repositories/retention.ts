@@ -13,7 +13,11 @@ export interface PurgedRows {
  * one short statement. Events with a delivery still in progress (pending, retrying) are kept
  * until it finishes; rows another transaction holds are skipped, not waited for.
  */
-export async function purgeEventBatch(db: Db, cutoff: Date, batch: number): Promise<Pick<PurgedRows, 'events' | 'deliveries' | 'attempts'>> {
+export async function purgeEventBatch(
+  db: Db,
+  cutoff: Date,
+  batch: number,
+): Promise<Pick<PurgedRows, 'events' | 'deliveries' | 'attempts'>> {
   const result = await db.raw(
     `WITH e AS (
        SELECT id FROM events ev

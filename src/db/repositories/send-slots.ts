@@ -3,7 +3,9 @@ import type { SlotState } from '../../delivery/throttle';
 
 /** The webhook's send-slot row, locked until the transaction ends, and the database's clock. */
 export async function lockSendSlots(trx: Db, webhookId: string): Promise<{ state: SlotState; now: number }> {
-  await trx.raw(`INSERT INTO webhook_send_slots (webhook_id, next_slot_at) VALUES (?, '-infinity') ON CONFLICT (webhook_id) DO NOTHING`, [webhookId]);
+  await trx.raw(`INSERT INTO webhook_send_slots (webhook_id, next_slot_at) VALUES (?, '-infinity') ON CONFLICT (webhook_id) DO NOTHING`, [
+    webhookId,
+  ]);
   const { rows } = await trx.raw(
     `SELECT CASE WHEN next_slot_at = '-infinity' THEN NULL ELSE extract(epoch FROM next_slot_at) * 1000 END AS next_slot_at,
             ARRAY(SELECT extract(epoch FROM t) * 1000 FROM unnest(recent_sends) WITH ORDINALITY AS u(t, i) ORDER BY i) AS recent_sends

@@ -41,8 +41,17 @@ export interface WebhookRow {
 
 export type WebhookInsert = Omit<
   WebhookRow,
-  'created_at' | 'updated_at' | 'deleted_at' | 'consecutive_failures' | 'failing_since' | 'failing_notified' | 'is_system' | 'filter' | 'rate_limit_per_s'
-> & Partial<Pick<WebhookRow, 'is_system' | 'filter' | 'rate_limit_per_s'>>;
+  | 'created_at'
+  | 'updated_at'
+  | 'deleted_at'
+  | 'consecutive_failures'
+  | 'failing_since'
+  | 'failing_notified'
+  | 'is_system'
+  | 'filter'
+  | 'rate_limit_per_s'
+> &
+  Partial<Pick<WebhookRow, 'is_system' | 'filter' | 'rate_limit_per_s'>>;
 
 /** The user's webhooks: not deleted, not the hidden system webhook for notifications. */
 const live = (db: Db, workspaceId: string) => db('webhooks').where({ workspace_id: workspaceId, is_system: false }).whereNull('deleted_at');
@@ -58,11 +67,26 @@ export async function getSystemWebhook(db: Db, workspaceId: string): Promise<Web
 export async function insertSystemWebhook(db: Db, workspaceId: string, url: string, secretEnc: string): Promise<WebhookRow> {
   const p = PROFILES.standard;
   return insertWebhook(db, {
-    id: newId('wh'), workspace_id: workspaceId, name: 'notifications', url, method: 'POST',
-    content_type: 'application/json', events: ['endpoint.*', 'delivery.*'], status: 'active', disabled_reason: null,
-    profile: 'standard', signature_scheme: p.scheme, signature_header: null, secret_enc: secretEnc,
-    previous_secret_enc: null, previous_secret_expires_at: null, custom_headers: {}, retry_policy: p.retryPolicy,
-    max_attempts: p.maxAttempts, timeout_ms: 30000, is_system: true,
+    id: newId('wh'),
+    workspace_id: workspaceId,
+    name: 'notifications',
+    url,
+    method: 'POST',
+    content_type: 'application/json',
+    events: ['endpoint.*', 'delivery.*'],
+    status: 'active',
+    disabled_reason: null,
+    profile: 'standard',
+    signature_scheme: p.scheme,
+    signature_header: null,
+    secret_enc: secretEnc,
+    previous_secret_enc: null,
+    previous_secret_expires_at: null,
+    custom_headers: {},
+    retry_policy: p.retryPolicy,
+    max_attempts: p.maxAttempts,
+    timeout_ms: 30000,
+    is_system: true,
   });
 }
 
@@ -117,7 +141,12 @@ export async function deleteWebhook(db: Db, workspaceId: string, id: string): Pr
 
 /** Webhooks of all workspaces by status (the user's, not the system ones): a metrics gauge. */
 export async function countWebhooksByStatus(db: Db): Promise<{ status: string; count: number }[]> {
-  const rows = await db('webhooks').whereNull('deleted_at').where({ is_system: false }).groupBy('status').select('status').count('* as count');
+  const rows = await db('webhooks')
+    .whereNull('deleted_at')
+    .where({ is_system: false })
+    .groupBy('status')
+    .select('status')
+    .count('* as count');
   return rows.map((r) => ({ status: String(r.status), count: Number(r.count) }));
 }
 
@@ -167,6 +196,8 @@ export async function recordSuccess(db: Db, id: string): Promise<{ recovered: bo
 
 /** Disables an active webhook; true only for the caller that changed it. */
 export async function disableWebhook(db: Db, id: string, reason: string): Promise<boolean> {
-  const n = await db('webhooks').where({ id, status: 'active' }).update({ status: 'disabled', disabled_reason: reason, updated_at: db.fn.now() });
+  const n = await db('webhooks')
+    .where({ id, status: 'active' })
+    .update({ status: 'disabled', disabled_reason: reason, updated_at: db.fn.now() });
   return n > 0;
 }

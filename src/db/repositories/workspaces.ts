@@ -37,7 +37,10 @@ export async function findWorkspace(db: Db, idOrUid: string): Promise<WorkspaceR
 }
 
 /** Undefined when the uid is taken. */
-export async function insertWorkspace(db: Db, row: Pick<WorkspaceRow, 'id' | 'uid' | 'name' | 'max_active_webhooks' | 'fairness_weight'>): Promise<WorkspaceRow | undefined> {
+export async function insertWorkspace(
+  db: Db,
+  row: Pick<WorkspaceRow, 'id' | 'uid' | 'name' | 'max_active_webhooks' | 'fairness_weight'>,
+): Promise<WorkspaceRow | undefined> {
   const [created] = await db('workspaces').insert(row).onConflict(db.raw('(uid)')).ignore().returning('*');
   return created;
 }
@@ -49,7 +52,12 @@ export async function listWorkspaces(db: Db, limit: number, before?: string): Pr
   return q;
 }
 
-export type WorkspacePatch = Partial<Pick<WorkspaceRow, 'uid' | 'name' | 'max_active_webhooks' | 'fairness_weight' | 'notification_url' | 'notification_kinds' | 'enforce_event_catalog'>>;
+export type WorkspacePatch = Partial<
+  Pick<
+    WorkspaceRow,
+    'uid' | 'name' | 'max_active_webhooks' | 'fairness_weight' | 'notification_url' | 'notification_kinds' | 'enforce_event_catalog'
+  >
+>;
 
 /** Throws PostgreSQL's unique violation (23505) when the new uid is taken. */
 export async function updateWorkspace(db: Db, id: string, patch: WorkspacePatch): Promise<WorkspaceRow | undefined> {
@@ -67,9 +75,15 @@ export async function deleteWorkspace(db: Db, id: string): Promise<string[] | un
   return db.transaction(async (trx) => {
     const n = await trx('workspaces').where({ id }).whereNull('deleted_at').update({ deleted_at: trx.fn.now(), uid: null });
     if (!n) return undefined;
-    await trx('webhooks').where({ workspace_id: id, status: 'active' }).update({ status: 'disabled', disabled_reason: 'workspace deleted', updated_at: trx.fn.now() });
+    await trx('webhooks')
+      .where({ workspace_id: id, status: 'active' })
+      .update({ status: 'disabled', disabled_reason: 'workspace deleted', updated_at: trx.fn.now() });
     await trx('portal_sessions').where({ workspace_id: id }).delete();
-    const keys = await trx('api_keys').where({ workspace_id: id }).whereNull('revoked_at').update({ revoked_at: trx.fn.now() }).returning('id');
+    const keys = await trx('api_keys')
+      .where({ workspace_id: id })
+      .whereNull('revoked_at')
+      .update({ revoked_at: trx.fn.now() })
+      .returning('id');
     return keys.map((k: { id: string }) => k.id);
   });
 }

@@ -19,7 +19,13 @@ export async function sendWebhookTest(deps: ApiDeps, input: ById, res: Response)
   const { deliveryId, result } = await startTestDelivery(deps.dispatch, webhook);
   await result();
   const d = (await deliveriesRepo.getDeliveryById(deps.db, deliveryId))!;
-  res.json({ delivery_id: d.id, status: d.status, response_code: d.last_response_code, response_time_ms: d.last_response_time_ms, error: d.last_error });
+  res.json({
+    delivery_id: d.id,
+    status: d.status,
+    response_code: d.last_response_code,
+    response_time_ms: d.last_response_time_ms,
+    error: d.last_error,
+  });
 }
 
 export async function enableWebhook(deps: ApiDeps, input: ById, res: Response) {
@@ -37,15 +43,23 @@ export async function enableWebhook(deps: ApiDeps, input: ById, res: Response) {
 
 export async function disableWebhook(deps: ApiDeps, input: ById, res: Response) {
   const webhook = await loadWebhook(deps, input);
-  const row = await repo.updateWebhook(deps.db, webhook.workspace_id, webhook.id, { status: 'disabled', disabled_reason: 'disabled via the API' });
+  const row = await repo.updateWebhook(deps.db, webhook.workspace_id, webhook.id, {
+    status: 'disabled',
+    disabled_reason: 'disabled via the API',
+  });
   res.json(toWebhookOut(row!));
 }
 
-export async function replayWebhookDeliveries(deps: ApiDeps, input: Input<{ params: typeof IdParams; body: typeof ReplayIn }>, res: Response) {
+export async function replayWebhookDeliveries(
+  deps: ApiDeps,
+  input: Input<{ params: typeof IdParams; body: typeof ReplayIn }>,
+  res: Response,
+) {
   const webhook = await loadWebhook(deps, input);
   const { body } = input;
   const until = body.until ?? new Date();
-  if (until.getTime() <= body.since.getTime()) throw invalid('until must be after since', [{ path: 'body.until', message: 'must be after since' }]);
+  if (until.getTime() <= body.since.getTime())
+    throw invalid('until must be after since', [{ path: 'body.until', message: 'must be after since' }]);
   if (until.getTime() - body.since.getTime() > MAX_REPLAY_RANGE_MS) {
     throw invalid('the replay range is at most 14 days', [{ path: 'body.since', message: 'range longer than 14 days' }]);
   }
@@ -58,13 +72,23 @@ export async function replayWebhookDeliveries(deps: ApiDeps, input: Input<{ para
  * Sends the deliveries recorded as `skipped` (events published while the webhook was disabled)
  * since a time, once it is enabled again. They stay recoverable until the retention purge.
  */
-export async function recoverWebhookDeliveries(deps: ApiDeps, input: Input<{ params: typeof IdParams; body: typeof RecoverIn }>, res: Response) {
+export async function recoverWebhookDeliveries(
+  deps: ApiDeps,
+  input: Input<{ params: typeof IdParams; body: typeof RecoverIn }>,
+  res: Response,
+) {
   const webhook = await loadWebhook(deps, input);
   const { body } = input;
   const until = body.until ?? new Date();
-  if (until.getTime() <= body.since.getTime()) throw invalid('until must be after since', [{ path: 'body.until', message: 'must be after since' }]);
+  if (until.getTime() <= body.since.getTime())
+    throw invalid('until must be after since', [{ path: 'body.until', message: 'must be after since' }]);
   if (webhook.status !== 'active') throw new ProblemError(409, 'Conflict', `webhook is ${webhook.status}; enable it before recovering`);
-  const queued = await replayDeliveries(deps.dispatch, deps.db, webhook, { since: body.since, until, statuses: ['skipped'], trigger: 'recover' });
+  const queued = await replayDeliveries(deps.dispatch, deps.db, webhook, {
+    since: body.since,
+    until,
+    statuses: ['skipped'],
+    trigger: 'recover',
+  });
   res.status(202).json({ queued });
 }
 
@@ -98,12 +122,113 @@ export function router(deps: ApiDeps): Router {
   const tag = 'Webhooks';
   const params = IdParams;
   const write = 'webhooks:write';
-  route(r, deps, { operationId: 'sendWebhookTest', method: 'post', path: '/webhooks/:id/test', summary: 'Send a webhook.test event now and return the outcome', tag, scope: write, params, responses: { 200: TestResultOut } }, sendWebhookTest);
-  route(r, deps, { operationId: 'enableWebhook', method: 'post', path: '/webhooks/:id/enable', summary: 'Enable (resets the failure streak)', tag, scope: write, params, responses: { 200: WebhookOut } }, enableWebhook);
-  route(r, deps, { operationId: 'disableWebhook', method: 'post', path: '/webhooks/:id/disable', summary: 'Disable', tag, scope: write, params, responses: { 200: WebhookOut } }, disableWebhook);
-  route(r, deps, { operationId: 'replayWebhookDeliveries', method: 'post', path: '/webhooks/:id/replay', summary: 'Resend failed/abandoned (or skipped) deliveries of a time range (≤ 14 days)', tag, scope: 'deliveries:write', params, body: ReplayIn, responses: { 202: QueuedOut } }, replayWebhookDeliveries);
-  route(r, deps, { operationId: 'recoverWebhookDeliveries', method: 'post', path: '/webhooks/:id/recover', summary: 'Send the events skipped while the webhook was disabled (since a time; kept for the retention period)', tag, scope: 'deliveries:write', params, body: RecoverIn, responses: { 202: QueuedOut } }, recoverWebhookDeliveries);
-  route(r, deps, { operationId: 'getWebhookSecret', method: 'get', path: '/webhooks/:id/secret', summary: 'The signing secret', tag, scope: write, params, responses: { 200: SecretOut } }, getWebhookSecret);
-  route(r, deps, { operationId: 'rotateWebhookSecret', method: 'post', path: '/webhooks/:id/rotate-secret', summary: 'Rotate the secret; the previous one stays valid for the overlap', tag, scope: write, params, body: RotateIn, responses: { 200: z.object({ secret: z.string(), previous_secret_expires_at: z.string().nullable() }) } }, rotateWebhookSecret);
+  route(
+    r,
+    deps,
+    {
+      operationId: 'sendWebhookTest',
+      method: 'post',
+      path: '/webhooks/:id/test',
+      summary: 'Send a webhook.test event now and return the outcome',
+      tag,
+      scope: write,
+      params,
+      responses: { 200: TestResultOut },
+    },
+    sendWebhookTest,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'enableWebhook',
+      method: 'post',
+      path: '/webhooks/:id/enable',
+      summary: 'Enable (resets the failure streak)',
+      tag,
+      scope: write,
+      params,
+      responses: { 200: WebhookOut },
+    },
+    enableWebhook,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'disableWebhook',
+      method: 'post',
+      path: '/webhooks/:id/disable',
+      summary: 'Disable',
+      tag,
+      scope: write,
+      params,
+      responses: { 200: WebhookOut },
+    },
+    disableWebhook,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'replayWebhookDeliveries',
+      method: 'post',
+      path: '/webhooks/:id/replay',
+      summary: 'Resend failed/abandoned (or skipped) deliveries of a time range (≤ 14 days)',
+      tag,
+      scope: 'deliveries:write',
+      params,
+      body: ReplayIn,
+      responses: { 202: QueuedOut },
+    },
+    replayWebhookDeliveries,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'recoverWebhookDeliveries',
+      method: 'post',
+      path: '/webhooks/:id/recover',
+      summary: 'Send the events skipped while the webhook was disabled (since a time; kept for the retention period)',
+      tag,
+      scope: 'deliveries:write',
+      params,
+      body: RecoverIn,
+      responses: { 202: QueuedOut },
+    },
+    recoverWebhookDeliveries,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'getWebhookSecret',
+      method: 'get',
+      path: '/webhooks/:id/secret',
+      summary: 'The signing secret',
+      tag,
+      scope: write,
+      params,
+      responses: { 200: SecretOut },
+    },
+    getWebhookSecret,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'rotateWebhookSecret',
+      method: 'post',
+      path: '/webhooks/:id/rotate-secret',
+      summary: 'Rotate the secret; the previous one stays valid for the overlap',
+      tag,
+      scope: write,
+      params,
+      body: RotateIn,
+      responses: { 200: z.object({ secret: z.string(), previous_secret_expires_at: z.string().nullable() }) },
+    },
+    rotateWebhookSecret,
+  );
   return r;
 }

@@ -47,7 +47,11 @@ export async function assertCapacity(deps: ApiDeps, workspaceId: string): Promis
   const [active, workspace] = await Promise.all([repo.countActiveWebhooks(deps.db, workspaceId), getWorkspace(deps.db, workspaceId)]);
   const limit = effectiveLimit(deps, workspace ?? { max_active_webhooks: null });
   if (active >= limit) {
-    throw new ProblemError(409, 'Conflict', `this workspace already has ${active} active webhooks (limit ${limit}); disable or delete one first`);
+    throw new ProblemError(
+      409,
+      'Conflict',
+      `this workspace already has ${active} active webhooks (limit ${limit}); disable or delete one first`,
+    );
   }
 }
 
@@ -98,7 +102,10 @@ export async function createWebhook(deps: ApiDeps, { body, workspaceId }: Input<
 const WebhookList = listOf(WebhookOut).extend({ active_count: z.number().int(), active_limit: z.number().int() });
 
 export async function listWebhooks(deps: ApiDeps, { query, workspaceId }: Input<{ query: typeof ListQuery }>, res: Response) {
-  const [rows, active] = await Promise.all([repo.listWebhooks(deps.db, workspaceId, query.limit + 1, query.cursor), repo.countActiveWebhooks(deps.db, workspaceId)]);
+  const [rows, active] = await Promise.all([
+    repo.listWebhooks(deps.db, workspaceId, query.limit + 1, query.cursor),
+    repo.countActiveWebhooks(deps.db, workspaceId),
+  ]);
   const { items, next_cursor } = page(rows, query.limit);
   res.json({ data: items.map((w) => toWebhookOut(w)), next_cursor, active_count: active, active_limit: deps.config.HOOKFLOW_MAX_WEBHOOKS });
 }
@@ -115,7 +122,8 @@ export async function updateWebhook(deps: ApiDeps, input: Input<{ params: typeof
   const { retry_policy, ...rest } = body;
   const patch: Partial<repo.WebhookRow> = { ...rest };
   if (retry_policy) patch.retry_policy = { ...current.retry_policy, ...retry_policy };
-  if (body.status === 'active') Object.assign(patch, { disabled_reason: null, consecutive_failures: 0, failing_since: null, failing_notified: false });
+  if (body.status === 'active')
+    Object.assign(patch, { disabled_reason: null, consecutive_failures: 0, failing_since: null, failing_notified: false });
   const row = await repo.updateWebhook(deps.db, current.workspace_id, current.id, patch);
   if (!row) throw notFound('webhook', current.id);
   res.json(toWebhookOut(row));
@@ -126,10 +134,18 @@ export async function deleteWebhook(deps: ApiDeps, { params, workspaceId }: Inpu
   res.status(204).end();
 }
 
-export async function listWebhookDeliveries(deps: ApiDeps, input: Input<{ params: typeof IdParams; query: typeof DeliveryListQuery }>, res: Response) {
+export async function listWebhookDeliveries(
+  deps: ApiDeps,
+  input: Input<{ params: typeof IdParams; query: typeof DeliveryListQuery }>,
+  res: Response,
+) {
   const webhook = await loadWebhook(deps, input);
   const { query } = input;
-  const rows = await deliveriesRepo.searchDeliveries(deps.db, webhook.workspace_id, { ...toDeliverySearch(query), webhookId: webhook.id, limit: query.limit + 1 });
+  const rows = await deliveriesRepo.searchDeliveries(deps.db, webhook.workspace_id, {
+    ...toDeliverySearch(query),
+    webhookId: webhook.id,
+    limit: query.limit + 1,
+  });
   const { items, next_cursor } = page(rows, query.limit);
   res.json({ data: items.map(toDeliveryListItem), next_cursor });
 }
@@ -137,11 +153,98 @@ export async function listWebhookDeliveries(deps: ApiDeps, input: Input<{ params
 export function router(deps: ApiDeps): Router {
   const r = Router();
   const tag = 'Webhooks';
-  route(r, deps, { operationId: 'createWebhook', method: 'post', path: '/webhooks', summary: 'Create a webhook', tag, scope: 'webhooks:write', body: WebhookIn, idempotent: true, responses: { 201: WebhookOut.extend({ test_delivery_id: z.string().optional() }) } }, createWebhook);
-  route(r, deps, { operationId: 'listWebhooks', method: 'get', path: '/webhooks', summary: 'List webhooks, newest first', tag, scope: 'webhooks:read', query: ListQuery, responses: { 200: WebhookList } }, listWebhooks);
-  route(r, deps, { operationId: 'getWebhook', method: 'get', path: '/webhooks/:id', summary: 'Get a webhook', tag, scope: 'webhooks:read', params: IdParams, responses: { 200: WebhookOut } }, getWebhook);
-  route(r, deps, { operationId: 'updateWebhook', method: 'patch', path: '/webhooks/:id', summary: 'Update a webhook', tag, scope: 'webhooks:write', params: IdParams, body: WebhookPatch, responses: { 200: WebhookOut } }, updateWebhook);
-  route(r, deps, { operationId: 'deleteWebhook', method: 'delete', path: '/webhooks/:id', summary: 'Delete a webhook', tag, scope: 'webhooks:write', params: IdParams, responses: { 204: null } }, deleteWebhook);
-  route(r, deps, { operationId: 'listWebhookDeliveries', method: 'get', path: '/webhooks/:id/deliveries', summary: 'The deliveries log of a webhook, newest first', tag: 'Deliveries', scope: 'deliveries:read', params: IdParams, query: DeliveryListQuery, responses: { 200: listOf(DeliveryListItem) } }, listWebhookDeliveries);
+  route(
+    r,
+    deps,
+    {
+      operationId: 'createWebhook',
+      method: 'post',
+      path: '/webhooks',
+      summary: 'Create a webhook',
+      tag,
+      scope: 'webhooks:write',
+      body: WebhookIn,
+      idempotent: true,
+      responses: { 201: WebhookOut.extend({ test_delivery_id: z.string().optional() }) },
+    },
+    createWebhook,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'listWebhooks',
+      method: 'get',
+      path: '/webhooks',
+      summary: 'List webhooks, newest first',
+      tag,
+      scope: 'webhooks:read',
+      query: ListQuery,
+      responses: { 200: WebhookList },
+    },
+    listWebhooks,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'getWebhook',
+      method: 'get',
+      path: '/webhooks/:id',
+      summary: 'Get a webhook',
+      tag,
+      scope: 'webhooks:read',
+      params: IdParams,
+      responses: { 200: WebhookOut },
+    },
+    getWebhook,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'updateWebhook',
+      method: 'patch',
+      path: '/webhooks/:id',
+      summary: 'Update a webhook',
+      tag,
+      scope: 'webhooks:write',
+      params: IdParams,
+      body: WebhookPatch,
+      responses: { 200: WebhookOut },
+    },
+    updateWebhook,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'deleteWebhook',
+      method: 'delete',
+      path: '/webhooks/:id',
+      summary: 'Delete a webhook',
+      tag,
+      scope: 'webhooks:write',
+      params: IdParams,
+      responses: { 204: null },
+    },
+    deleteWebhook,
+  );
+  route(
+    r,
+    deps,
+    {
+      operationId: 'listWebhookDeliveries',
+      method: 'get',
+      path: '/webhooks/:id/deliveries',
+      summary: 'The deliveries log of a webhook, newest first',
+      tag: 'Deliveries',
+      scope: 'deliveries:read',
+      params: IdParams,
+      query: DeliveryListQuery,
+      responses: { 200: listOf(DeliveryListItem) },
+    },
+    listWebhookDeliveries,
+  );
   return r;
 }

@@ -24,7 +24,10 @@ const duration = z
 
 export const RetryPolicyIn = z
   .object({
-    schedule: z.array(duration).min(1).max(MAX_ATTEMPTS - 1),
+    schedule: z
+      .array(duration)
+      .min(1)
+      .max(MAX_ATTEMPTS - 1),
     jitter: z.number().min(0).max(1),
     notify_after_consecutive_failures: z.number().int().min(1).max(1000),
     disable_on_exhaustion: z.boolean(),
@@ -34,17 +37,22 @@ export const RetryPolicyIn = z
   .strict();
 
 /** Header names users may not set: signatures, framing and hop-by-hop headers. */
-const RESERVED_HEADER = /^(host|content-length|content-type|transfer-encoding|connection|keep-alive|upgrade|te|trailer|proxy-.*|user-agent|webhook-.*|x-webhook-.*|x-signature.*|x-gitproductivity-signature.*|productive-signature.*)$/i;
+const RESERVED_HEADER =
+  /^(host|content-length|content-type|transfer-encoding|connection|keep-alive|upgrade|te|trailer|proxy-.*|user-agent|webhook-.*|x-webhook-.*|x-signature.*|x-gitproductivity-signature.*|productive-signature.*)$/i;
 
 // RFC 9110 field-value characters: anything else the HTTP client refuses at every attempt.
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 const customHeaders = z
-  .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be a valid header name'), z.string().max(1000).regex(HEADER_VALUE, 'must be printable Latin-1 text (no newlines or control characters)'))
+  .record(
+    z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be a valid header name'),
+    z.string().max(1000).regex(HEADER_VALUE, 'must be printable Latin-1 text (no newlines or control characters)'),
+  )
   .refine((h) => Object.keys(h).length <= 20, 'at most 20 custom headers')
   .superRefine((h, ctx) => {
     for (const name of Object.keys(h)) {
-      if (RESERVED_HEADER.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `header ${name} is set by Hookflow and cannot be overridden` });
+      if (RESERVED_HEADER.test(name))
+        ctx.addIssue({ code: 'custom', path: [name], message: `header ${name} is set by Hookflow and cannot be overridden` });
     }
   });
 
@@ -54,7 +62,9 @@ const contentFilter = z
   .superRefine((f, ctx) => {
     for (const issue of validateFilter(f)) ctx.addIssue({ code: 'custom', path: issue.path ? [issue.path] : [], message: issue.message });
   })
-  .describe('only events whose data matches: {"path.to.field": value | {"$eq"|"$in"|"$exists"|"$gt"|"$gte"|"$lt"|"$lte": …}}, all must hold');
+  .describe(
+    'only events whose data matches: {"path.to.field": value | {"$eq"|"$in"|"$exists"|"$gt"|"$gte"|"$lt"|"$lte": …}}, all must hold',
+  );
 
 export const WebhookIn = z
   .object({
@@ -72,7 +82,14 @@ export const WebhookIn = z
     status: z.enum(['active', 'inactive']).optional(),
     send_test_on_create: z.boolean().optional(),
     filter: contentFilter.nullable().optional(),
-    rate_limit_per_s: z.number().int().min(1).max(1000).nullable().optional().describe('at most this many requests per second to the endpoint; null: unlimited'),
+    rate_limit_per_s: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .nullable()
+      .optional()
+      .describe('at most this many requests per second to the endpoint; null: unlimited'),
   })
   .strict();
 export type WebhookIn = z.output<typeof WebhookIn>;
@@ -154,12 +171,14 @@ export const TestResultOut = z.object({
   error: z.string().nullable(),
 });
 
-
 export const ReplayIn = z
   .object({
     since: timestamp,
     until: timestamp.optional(),
-    statuses: z.array(z.enum(['failed', 'abandoned', 'cancelled', 'terminated', 'skipped'])).min(1).default(['failed', 'abandoned']),
+    statuses: z
+      .array(z.enum(['failed', 'abandoned', 'cancelled', 'terminated', 'skipped']))
+      .min(1)
+      .default(['failed', 'abandoned']),
   })
   .strict();
 
