@@ -16,7 +16,17 @@ let dev: DevServer;
 let stack: Stack;
 let browser: Browser;
 beforeAll(async () => {
-  dev = await startDevServer({ cli: resolveTemporalCli(), dataDir: null, port: await freePort(), uiPort: await freePort() });
+  // Its own dev server, on two ports picked here: one of them can be taken by a neighbouring test
+  // process before the server binds it (seen once in CI: the server exited with code 2), so a
+  // failed start is tried again on fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      dev = await startDevServer({ cli: resolveTemporalCli(), dataDir: null, port: await freePort(), uiPort: await freePort() });
+      break;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
   stack = await givenStack({ TEMPORAL_ADDRESS: dev.address });
   browser = await launchChromium();
 });
