@@ -50,6 +50,19 @@ export async function disableWebhook(deps: ApiDeps, input: ById, res: Response) 
   res.json(toWebhookOut(row!));
 }
 
+/** The end of a replay or recover range (default now), which must come after its start. */
+function rangeEnd(body: { since: Date; until?: Date }): Date {
+  const until = body.until ?? new Date();
+  if (until.getTime() <= body.since.getTime())
+    throw invalid('until must be after since', [{ path: 'body.until', message: 'must be after since' }]);
+  return until;
+}
+
+/** Replay and recover start new deliveries: only to an active webhook. */
+function requireActive(webhook: { status: string }, action: string): void {
+  if (webhook.status !== 'active') throw new ProblemError(409, 'Conflict', `webhook is ${webhook.status}; enable it before ${action}`);
+}
+
 export async function replayWebhookDeliveries(
   deps: ApiDeps,
   input: Input<{ params: typeof IdParams; body: typeof ReplayIn }>,
@@ -57,13 +70,11 @@ export async function replayWebhookDeliveries(
 ) {
   const webhook = await loadWebhook(deps, input);
   const { body } = input;
-  const until = body.until ?? new Date();
-  if (until.getTime() <= body.since.getTime())
-    throw invalid('until must be after since', [{ path: 'body.until', message: 'must be after since' }]);
+  const until = rangeEnd(body);
   if (until.getTime() - body.since.getTime() > MAX_REPLAY_RANGE_MS) {
     throw invalid('the replay range is at most 14 days', [{ path: 'body.since', message: 'range longer than 14 days' }]);
   }
-  if (webhook.status !== 'active') throw new ProblemError(409, 'Conflict', `webhook is ${webhook.status}; enable it before replaying`);
+  requireActive(webhook, 'replaying');
   const queued = await replayDeliveries(deps.dispatch, deps.db, webhook, { since: body.since, until, statuses: body.statuses });
   res.status(202).json({ queued });
 }
@@ -79,10 +90,8 @@ export async function recoverWebhookDeliveries(
 ) {
   const webhook = await loadWebhook(deps, input);
   const { body } = input;
-  const until = body.until ?? new Date();
-  if (until.getTime() <= body.since.getTime())
-    throw invalid('until must be after since', [{ path: 'body.until', message: 'must be after since' }]);
-  if (webhook.status !== 'active') throw new ProblemError(409, 'Conflict', `webhook is ${webhook.status}; enable it before recovering`);
+  const until = rangeEnd(body);
+  requireActive(webhook, 'recovering');
   const queued = await replayDeliveries(deps.dispatch, deps.db, webhook, {
     since: body.since,
     until,
