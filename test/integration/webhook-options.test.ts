@@ -45,6 +45,8 @@ describe('content filters', () => {
     expect((await c.get(`/v1/events/${cheap.body.id}`)).body.deliveries).toEqual([]);
 
     expect((await c.patch(`/v1/webhooks/${wh.id}`, { filter: null })).body.filter).toBeNull();
+    // The matching event first (deliveries run concurrently, so the sentinel alone is no proof it came).
+    await eventually(async () => receiver.requests.some((r) => eventIdOf(r) === matching.body.id), 15_000, 'the matching event delivered');
     const sentinel = await sentinelDelivered(c, receiver);
     // Deliveries run concurrently: compare as sets.
     const delivered = receiver.requests.map(eventIdOf).sort();
