@@ -76,9 +76,13 @@ export class Dispatcher {
     return this.queued + this.inFlight;
   }
 
-  /** Whether `n` more deliveries fit; an event always fits into an empty backlog. */
-  hasRoom(n: number): boolean {
-    return this.backlog === 0 || this.backlog + n <= this.opts.maxBacklog;
+  /**
+   * Whether `n` more deliveries fit beside `reserved` ones about to be queued; an event always
+   * fits into an empty backlog.
+   */
+  hasRoom(n: number, reserved = 0): boolean {
+    const backlog = this.backlog + reserved;
+    return backlog === 0 || backlog + n <= this.opts.maxBacklog;
   }
 
   /** Seconds until the backlog should have room again, at the recent start rate (1–60). */

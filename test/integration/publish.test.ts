@@ -86,6 +86,44 @@ describe('publish', () => {
     }
   }, 90_000);
 
+  it('concurrent publishes share their statement, yet each is answered on its own: a bad one fails alone, one Idempotency-Key stores one event', async () => {
+    const { key, workspaceId } = await givenWorkspace(stack.db);
+    const c = api(stack.url, key);
+    const receiver = await givenReceiver();
+    try {
+      const schema = { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] };
+      expect((await c.post('/v1/event-types', { name: 'task.created', schema })).status).toBe(201);
+      expect((await c.post('/v1/webhooks', { url: receiver.url, events: ['task.*'] })).status).toBe(201);
+      const publish = (data: unknown, headers: Record<string, string> = {}) =>
+        fetch(`${stack.url}/v1/events`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ type: 'task.created', data }),
+        });
+      const good = Array.from({ length: 30 }, (_, n) => publish({ n }));
+      const bad = Array.from({ length: 3 }, (_, n) => publish({ n: `not a number ${n}` }));
+      const same = Array.from({ length: 5 }, () => publish({ n: 99 }, { 'idempotency-key': 'same' }));
+      const [g, b, k] = await Promise.all([Promise.all(good), Promise.all(bad), Promise.all(same)]);
+      expect(g.map((r) => r.status)).toEqual(g.map(() => 202));
+      expect(b.map((r) => r.status)).toEqual([422, 422, 422]);
+      expect(k.map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
+      expect(k.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(4);
+      expect(new Set(await Promise.all(k.map(async (r) => (await r.json()).id))).size).toBe(1);
+
+      const stored = await stack.db('events').where({ workspace_id: workspaceId }).select('created_at');
+      expect(stored).toHaveLength(31);
+      // Events of one statement share its transaction's timestamp: fewer timestamps than events.
+      const statements = new Set(stored.map((e) => (e.created_at as Date).getTime())).size;
+      console.log(`31 concurrent events stored by ${statements} statements`);
+      expect(statements).toBeLessThan(31);
+      // Every stored event has its delivery, and each arrives.
+      expect((await stack.db('deliveries').where({ workspace_id: workspaceId }).count<{ n: string }[]>('* as n'))[0].n).toBe('31');
+      await receiver.waitFor(31);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('starts each delivery with its workspace as fairness key and weight, tests and manual retries first, bulk replays last', async () => {
     const { key, workspaceId } = await givenWorkspace(stack.db);
     // A paid tier: an admin key sets the workspace's weight (Temporal's range only).

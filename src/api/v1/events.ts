@@ -8,6 +8,10 @@ import { EVENT_TYPE_RE, matchesSubscription, PATTERN_RE } from '../../domain/sub
 import { matchesFilter } from '../../domain/content-filter';
 import { deliveryWorkflowId } from '../../../workflows/definitions';
 import type { ApiDeps } from '../deps';
+import { Batcher } from '../../batcher';
+import type { Db } from '../../db/knex';
+import type { Dispatcher } from '../../services/dispatcher';
+import type { StartSpec } from '../../services/dispatch';
 import { invalid, notFound, ProblemError, zodProblem } from '../errors';
 import { validateData } from '../json-schema';
 import { route, type Input } from '../route';
@@ -73,34 +77,32 @@ function backlogFull(deps: ApiDeps): ProblemError {
   );
 }
 
-/**
- * Stores the event and one delivery per subscribed webhook whose filter matches (a
- * disabled one's `skipped`) in one statement (one
- * transaction) and answers 202: the dispatcher starts their workflows after the commit, so the
- * producer never waits on Temporal. If the process dies before they are started, the
- * reconciler starts them. Past the dispatch backlog, nothing is stored and the answer is 503.
- */
-export async function createEvent(deps: ApiDeps, { body, workspaceId, req }: Input<{ body: typeof EventIn }>, res: Response) {
-  const size = Buffer.byteLength(JSON.stringify(body.data));
-  if (size > deps.config.HOOKFLOW_MAX_PAYLOAD_BYTES) {
-    throw new ProblemError(413, 'Payload Too Large', `event data is ${size} bytes; the limit is ${deps.config.HOOKFLOW_MAX_PAYLOAD_BYTES}`);
-  }
-  const rawKey = req.get('idempotency-key');
-  let key: string | null = null;
-  if (rawKey !== undefined) {
-    const k = IdempotencyKey.safeParse(rawKey);
-    if (!k.success) throw zodProblem(k.error, 'headers');
-    key = k.data;
-  }
-  const ctx = await repo.loadPublishContext(deps.db, workspaceId, body.type);
-  if (!ctx) throw notFound('workspace', workspaceId);
-  checkCatalog(ctx, body.type, body.data);
-  const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+interface PublishItem {
+  workspaceId: string;
+  body: z.infer<typeof EventIn>;
+  key: string | null;
+  hash: string;
+  /** Bytes of body.data (bounds a batch's size). */
+  size: number;
+}
 
-  const eventId = newId('evt');
-  // Subscription and content filter decide who gets the event; a disabled webhook gets a
-  // `skipped` row (no workflow) that recover/replay can send once it is enabled again.
-  const specs = ctx.webhooks
+type Spec = StartSpec & { delivery: StartSpec['delivery'] & { status: 'pending' | 'skipped' } };
+
+/** What became of one publish in its batch. */
+type Published =
+  | { kind: 'created'; event: repo.EventRow; specs: Spec[] }
+  /** The workspace has an event with this Idempotency-Key (stored earlier or earlier in the batch). */
+  | { kind: 'existing' }
+  /** The dispatch backlog has no room: nothing was stored. */
+  | { kind: 'full' }
+  | { kind: 'error'; error: unknown };
+
+/** The deliveries of an event: one per subscribed webhook whose content filter matches. */
+function deliveriesOf(ctx: repo.PublishContext, item: PublishItem, eventId: string): Spec[] {
+  const { body, workspaceId } = item;
+  // A disabled webhook gets a `skipped` row (no workflow) that recover/replay can send once it
+  // is enabled again.
+  return ctx.webhooks
     .filter((w) => matchesSubscription(w.events, body.type) && matchesFilter(w.filter, body.data))
     .map((w) => ({
       delivery: {
@@ -115,48 +117,153 @@ export async function createEvent(deps: ApiDeps, { body, workspaceId, req }: Inp
       webhook: w,
       fairnessWeight: ctx.fairnessWeight,
     }));
-  // Refused before anything is stored, so a retry cannot duplicate the event; an event already
-  // stored under this key is answered as usual (its deliveries are queued already).
-  const toStart = specs.filter((s) => s.delivery.status === 'pending');
-  const full = !deps.dispatcher.hasRoom(toStart.length);
-  const event = full
-    ? undefined
-    : await repo.insertEventWithDeliveries(
-        deps.db,
-        { id: eventId, workspace_id: workspaceId, type: body.type, payload: body.data, idempotency_key: key, request_hash: hash },
-        specs.map((s) => s.delivery),
-      );
-  if (!event) {
-    // Same key: the stored event, as it is now.
-    const existing = key === null ? undefined : await repo.getEventByIdempotencyKey(deps.db, workspaceId, key);
-    if (!existing && !full) throw new ProblemError(409, 'Conflict', 'this Idempotency-Key expired while the request ran; send it again');
-    if (!existing) {
-      const problem = backlogFull(deps);
-      res.set('retry-after', String(problem.extra.retry_after_s));
-      deps.metrics?.publishRefused.inc();
-      throw problem;
+}
+
+/**
+ * Publishes a batch of events (see Batcher): one query loads the publish context of every
+ * (workspace, type) of the batch, one statement stores every event with its deliveries. An
+ * event that fails its own checks fails alone; when the statement fails, the events are stored
+ * one by one so that only the culprit fails.
+ */
+async function publishBatch(db: Db, dispatcher: Dispatcher, items: PublishItem[]): Promise<Published[]> {
+  const keyOf = (i: PublishItem) => `${i.workspaceId}\u0000${i.body.type}`;
+  const distinct = [...new Map(items.map((i) => [keyOf(i), { workspaceId: i.workspaceId, type: i.body.type }])).values()];
+  const contexts = await repo.loadPublishContexts(db, distinct);
+  const ctxOf = new Map(distinct.map((k, n) => [`${k.workspaceId}\u0000${k.type}`, contexts[n]]));
+
+  const out: Published[] = [];
+  const rows: { n: number; row: repo.NewEvent; specs: Spec[] }[] = [];
+  const keys = new Set<string>();
+  let reserved = 0;
+  items.forEach((item, n) => {
+    try {
+      const ctx = ctxOf.get(keyOf(item));
+      if (!ctx) throw notFound('workspace', item.workspaceId);
+      checkCatalog(ctx, item.body.type, item.body.data);
+      if (item.key !== null) {
+        const k = `${item.workspaceId}\u0000${item.key}`;
+        if (keys.has(k)) return void (out[n] = { kind: 'existing' });
+        keys.add(k);
+      }
+      const eventId = newId('evt');
+      const specs = deliveriesOf(ctx, item, eventId);
+      const starts = specs.filter((s) => s.delivery.status === 'pending').length;
+      // Refused before anything is stored, so a retry cannot duplicate the event.
+      if (!dispatcher.hasRoom(starts, reserved)) return void (out[n] = { kind: 'full' });
+      reserved += starts;
+      const { workspaceId, body, key, hash } = item;
+      const event = {
+        id: eventId,
+        workspace_id: workspaceId,
+        type: body.type,
+        payload: body.data,
+        idempotency_key: key,
+        request_hash: hash,
+      };
+      rows.push({ n, row: { event, deliveries: specs.map((s) => s.delivery) }, specs });
+    } catch (error) {
+      out[n] = { kind: 'error', error };
     }
-    if (existing.request_hash !== hash) {
-      throw new ProblemError(422, 'Unprocessable Entity', 'this Idempotency-Key was already used with a different request body');
+  });
+
+  const store = async (batch: typeof rows) => {
+    const stored = await repo.insertEventsWithDeliveries(
+      db,
+      batch.map((r) => r.row),
+    );
+    for (const { n, row, specs } of batch) {
+      const event = stored.get(row.event.id);
+      out[n] = event ? { kind: 'created', event, specs } : { kind: 'existing' };
     }
-    res
-      .status(202)
-      .set('Idempotent-Replayed', 'true')
-      .json(await eventOut(deps, existing));
+  };
+  try {
+    await store(rows);
+  } catch (error) {
+    if (rows.length < 2) throw error;
+    await Promise.all(rows.map((r) => store([r]).catch((err: unknown) => void (out[r.n] = { kind: 'error', error: err }))));
+  }
+  return out;
+}
+
+const publishers = new WeakMap<Dispatcher, Batcher<PublishItem, Published>>();
+
+/** The publish batcher of this dispatcher (one per process; tests build their own dispatchers). */
+function publisherOf(deps: ApiDeps): Batcher<PublishItem, Published> {
+  let b = publishers.get(deps.dispatcher);
+  if (!b) {
+    const { db, dispatcher } = deps;
+    b = new Batcher((items) => publishBatch(db, dispatcher, items), {
+      maxBatch: 200,
+      maxInFlight: 2,
+      sizeOf: (i) => i.size,
+      maxSize: 4 * 1024 * 1024,
+    });
+    publishers.set(deps.dispatcher, b);
+  }
+  return b;
+}
+
+/**
+ * Stores the event and one delivery per subscribed webhook whose filter matches (a disabled
+ * one's `skipped`) and answers 202: the dispatcher starts their workflows after the commit, so
+ * the producer never waits on Temporal; if the process dies before they are started, the
+ * reconciler starts them. Concurrent publishes share their round trips to PostgreSQL (one
+ * statement, one commit per batch). Past the dispatch backlog, nothing is stored and the answer
+ * is 503.
+ */
+export async function createEvent(deps: ApiDeps, { body, workspaceId, req }: Input<{ body: typeof EventIn }>, res: Response) {
+  const size = Buffer.byteLength(JSON.stringify(body.data));
+  if (size > deps.config.HOOKFLOW_MAX_PAYLOAD_BYTES) {
+    throw new ProblemError(413, 'Payload Too Large', `event data is ${size} bytes; the limit is ${deps.config.HOOKFLOW_MAX_PAYLOAD_BYTES}`);
+  }
+  const rawKey = req.get('idempotency-key');
+  let key: string | null = null;
+  if (rawKey !== undefined) {
+    const k = IdempotencyKey.safeParse(rawKey);
+    if (!k.success) throw zodProblem(k.error, 'headers');
+    key = k.data;
+  }
+  const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+  const published = await publisherOf(deps).add({ workspaceId, body, key, hash, size });
+  if (published.kind === 'error') throw published.error;
+  if (published.kind === 'created') {
+    const { event, specs } = published;
+    deps.metrics?.eventsPublished.inc();
+    // Started after the answer; a failure is logged there and left to the reconciler.
+    void deps.dispatcher.enqueue(
+      event.id,
+      specs.filter((s) => s.delivery.status === 'pending'),
+    );
+    // 202 Accepted: the deliveries as created, in the same statement as the event (their
+    // progress is at GET /v1/deliveries/:id).
+    const created = specs.map(({ delivery: d }) => ({
+      ...d,
+      created_at: event.created_at,
+      last_response_code: null,
+      last_response_time_ms: null,
+    }));
+    res.status(202).location(`/v1/events/${event.id}`).json(toEventOut(event, created));
     return;
   }
-  deps.metrics?.eventsPublished.inc();
-  // Started after the answer; a failure is logged there and left to the reconciler.
-  void deps.dispatcher.enqueue(event.id, toStart);
-  // 202 Accepted: the deliveries as created, in the same statement as the event (their progress
-  // is at GET /v1/deliveries/:id).
-  const created = specs.map(({ delivery: d }) => ({
-    ...d,
-    created_at: event.created_at,
-    last_response_code: null,
-    last_response_time_ms: null,
-  }));
-  res.status(202).location(`/v1/events/${event.id}`).json(toEventOut(event, created));
+  // Same key: the stored event, as it is now; an event already stored under this key is
+  // answered as usual even when the backlog is full (its deliveries are queued already).
+  const existing = key === null ? undefined : await repo.getEventByIdempotencyKey(deps.db, workspaceId, key);
+  if (!existing && published.kind === 'existing') {
+    throw new ProblemError(409, 'Conflict', 'this Idempotency-Key expired while the request ran; send it again');
+  }
+  if (!existing) {
+    const problem = backlogFull(deps);
+    res.set('retry-after', String(problem.extra.retry_after_s));
+    deps.metrics?.publishRefused.inc();
+    throw problem;
+  }
+  if (existing.request_hash !== hash) {
+    throw new ProblemError(422, 'Unprocessable Entity', 'this Idempotency-Key was already used with a different request body');
+  }
+  res
+    .status(202)
+    .set('Idempotent-Replayed', 'true')
+    .json(await eventOut(deps, existing));
 }
 
 export const EventListQuery = ListQuery.extend({

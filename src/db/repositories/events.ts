@@ -53,7 +53,7 @@ export async function listUndispatched(db: Db, olderThanS: number, limit = 500):
     .select('id', 'workspace_id');
 }
 
-/** What publishing an event needs of its workspace, in one round trip. */
+/** What publishing an event needs of its workspace. */
 export interface PublishContext {
   enforceCatalog: boolean;
   /** The workspace's Temporal fairness weight, carried by its deliveries' workflows. */
@@ -76,56 +76,78 @@ export interface PublishContext {
   }[];
 }
 
-export async function loadPublishContext(db: Db, workspaceId: string, type: string): Promise<PublishContext | undefined> {
+/** One (workspace, event type) whose publish context is wanted. */
+export interface PublishKey {
+  workspaceId: string;
+  type: string;
+}
+
+/**
+ * What publishing needs of each (workspace, type), in one round trip for all of them; aligned
+ * with `keys` (undefined: no such workspace).
+ */
+export async function loadPublishContexts(db: Db, keys: PublishKey[]): Promise<(PublishContext | undefined)[]> {
+  if (!keys.length) return [];
   const result = await db.raw(
-    `SELECT w.enforce_event_catalog, w.fairness_weight, et.name AS et_name, et.schema AS et_schema,
+    `SELECT q.ord, w.enforce_event_catalog, w.fairness_weight, et.name AS et_name, et.schema AS et_schema,
             COALESCE((SELECT json_agg(json_build_object('id', h.id, 'events', h.events, 'name', h.name, 'url', h.url, 'profile', h.profile, 'max_attempts', h.max_attempts, 'status', h.status, 'filter', h.filter) ORDER BY h.id)
                         FROM webhooks h
                        WHERE h.workspace_id = w.id AND h.status IN ('active', 'disabled') AND NOT h.is_system AND h.deleted_at IS NULL), '[]') AS webhooks
-       FROM workspaces w
-       LEFT JOIN event_types et ON et.workspace_id = w.id AND et.name = ?
-      WHERE w.id = ?`,
-    [type, workspaceId],
+       FROM json_to_recordset(?) AS q(ord int, workspace_id text, type text)
+       JOIN workspaces w ON w.id = q.workspace_id
+       LEFT JOIN event_types et ON et.workspace_id = w.id AND et.name = q.type`,
+    [JSON.stringify(keys.map((k, ord) => ({ ord, workspace_id: k.workspaceId, type: k.type })))],
   );
-  const row = result.rows[0];
-  if (!row) return undefined;
-  return {
-    enforceCatalog: row.enforce_event_catalog,
-    fairnessWeight: row.fairness_weight,
-    eventType: row.et_name ? { name: row.et_name, schema: row.et_schema } : null,
-    webhooks: row.webhooks,
-  };
+  const out: (PublishContext | undefined)[] = keys.map(() => undefined);
+  for (const row of result.rows) {
+    out[row.ord] = {
+      enforceCatalog: row.enforce_event_catalog,
+      fairnessWeight: row.fairness_weight,
+      eventType: row.et_name ? { name: row.et_name, schema: row.et_schema } : null,
+      webhooks: row.webhooks,
+    };
+  }
+  return out;
 }
 
 /** `skipped`: the webhook is disabled; the row waits for recover/replay and starts no workflow. */
 export type NewDelivery = { id: string; webhook_id: string; workflow_id: string; status: 'pending' | 'skipped' };
 
+export interface NewEvent {
+  event: Omit<EventRow, 'created_at' | 'dispatched_at'>;
+  deliveries: NewDelivery[];
+}
+
 /**
- * The event and its deliveries in one statement (atomic, one round trip). Undefined when the
- * workspace already has an event with this idempotency key: nothing is inserted then.
+ * Events and their deliveries in one statement (atomic, one round trip, one commit), keyed by
+ * event id. An event whose workspace already has one with its idempotency key is not inserted,
+ * nor are its deliveries: it is missing from the result. The keys must be distinct within the
+ * call (a key seen twice in one statement would be inserted once, silently).
  */
-export async function insertEventWithDeliveries(
-  db: Db,
-  row: Omit<EventRow, 'created_at' | 'dispatched_at'>,
-  deliveries: NewDelivery[],
-): Promise<EventRow | undefined> {
+export async function insertEventsWithDeliveries(db: Db, items: NewEvent[]): Promise<Map<string, EventRow>> {
+  if (!items.length) return new Map();
   const result = await db.raw(
     `WITH e AS (
        INSERT INTO events (id, workspace_id, type, payload, idempotency_key, request_hash)
-       VALUES (?, ?, ?, ?, ?, ?)
+       SELECT x.id, x.workspace_id, x.type, x.payload, x.idempotency_key, x.request_hash
+         FROM json_to_recordset(?) AS x(ord int, id text, workspace_id text, type text, payload jsonb, idempotency_key text, request_hash text)
+        ORDER BY x.ord
        ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
        RETURNING *
      ), d AS (
        INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, is_test, workflow_id, status)
-       SELECT x.id, e.workspace_id, e.id, x.webhook_id, e.type, false, x.workflow_id, x.status
-         FROM e, json_to_recordset(?) AS x(id text, webhook_id text, workflow_id text, status text)
+       SELECT y.id, e.workspace_id, e.id, y.webhook_id, e.type, false, y.workflow_id, y.status
+         FROM e JOIN json_to_recordset(?) AS y(id text, event_id text, webhook_id text, workflow_id text, status text) ON y.event_id = e.id
        RETURNING id
      )
      SELECT * FROM e`,
-    [row.id, row.workspace_id, row.type, JSON.stringify(row.payload), row.idempotency_key, row.request_hash, JSON.stringify(deliveries)],
+    [
+      JSON.stringify(items.map(({ event: r }, ord) => ({ ord, ...r }))),
+      JSON.stringify(items.flatMap(({ event, deliveries }) => deliveries.map((d) => ({ ...d, event_id: event.id })))),
+    ],
   );
   // The deliveries' INSERT runs whether or not the final SELECT reads it (data-modifying CTE).
-  return result.rows[0] as EventRow | undefined;
+  return new Map((result.rows as EventRow[]).map((r) => [r.id, r]));
 }
 
 export interface EventSearch {
