@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_WORKER_SLOTS } from './temporal/worker-slots';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
@@ -89,7 +90,7 @@ export const ConfigSchema = z.object({
    * Deliveries one worker runs at once (workflow-task, activity and local-activity slots, and
    * cached workflows). Each in-flight attempt holds a slot for its HTTP request.
    */
-  HOOKFLOW_WORKER_SLOTS: z.coerce.number().int().min(1).max(2000).default(200),
+  HOOKFLOW_WORKER_SLOTS: z.coerce.number().int().min(1).max(2000).default(DEFAULT_WORKER_SLOTS),
   /** Seconds after which the reconciler re-dispatches an undispatched event. */
   HOOKFLOW_RECONCILE_AFTER_S: z.coerce.number().min(0).default(10),
   /** Seconds the previous secret stays valid (and is signed with) after a rotation. */

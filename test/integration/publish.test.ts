@@ -108,7 +108,7 @@ describe('publish', () => {
       expect(b.map((r) => r.status)).toEqual([422, 422, 422]);
       expect(k.map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
       expect(k.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(4);
-      expect(new Set(await Promise.all(k.map(async (r) => (await r.json()).id))).size).toBe(1);
+      expect(new Set(await Promise.all(k.map(async (r) => ((await r.json()) as { id: string }).id))).size).toBe(1);
 
       const stored = await stack.db('events').where({ workspace_id: workspaceId }).select('created_at');
       expect(stored).toHaveLength(31);
