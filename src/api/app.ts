@@ -29,6 +29,8 @@ export interface AppOptions {
 export function createApp(deps: ApiDeps, opts: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
+  // An ETag per response costs a hash of every body; the API's answers are not cached.
+  app.set('etag', false);
   app.set('trust proxy', false);
   if (isTracing()) app.use(traceRequests());
   app.use((req, res, next) => {
