@@ -133,7 +133,9 @@ async function publishBatch(db: Db, dispatcher: Dispatcher, items: PublishItem[]
 
   const out: Published[] = [];
   const rows: { n: number; row: repo.NewEvent; specs: Spec[] }[] = [];
-  const keys = new Set<string>();
+  /** Idempotency key → the batch's first publish with it; later ones share its fate. */
+  const firstWithKey = new Map<string, number>();
+  const repeats: [n: number, first: number][] = [];
   let reserved = 0;
   items.forEach((item, n) => {
     try {
@@ -142,8 +144,9 @@ async function publishBatch(db: Db, dispatcher: Dispatcher, items: PublishItem[]
       checkCatalog(ctx, item.body.type, item.body.data);
       if (item.key !== null) {
         const k = `${item.workspaceId}\u0000${item.key}`;
-        if (keys.has(k)) return void (out[n] = { kind: 'existing' });
-        keys.add(k);
+        const first = firstWithKey.get(k);
+        if (first !== undefined) return void repeats.push([n, first]);
+        firstWithKey.set(k, n);
       }
       const eventId = newId('evt');
       const specs = deliveriesOf(ctx, item, eventId);
@@ -179,9 +182,11 @@ async function publishBatch(db: Db, dispatcher: Dispatcher, items: PublishItem[]
   try {
     await store(rows);
   } catch (error) {
-    if (rows.length < 2) throw error;
-    await Promise.all(rows.map((r) => store([r]).catch((err: unknown) => void (out[r.n] = { kind: 'error', error: err }))));
+    if (rows.length === 1) out[rows[0].n] = { kind: 'error', error };
+    else await Promise.all(rows.map((r) => store([r]).catch((err: unknown) => void (out[r.n] = { kind: 'error', error: err }))));
   }
+  // A repeated key is a replay of the stored event, or fails as its first publish failed.
+  for (const [n, first] of repeats) out[n] = out[first].kind === 'created' ? { kind: 'existing' } : out[first];
   return out;
 }
 
