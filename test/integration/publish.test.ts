@@ -15,6 +15,15 @@ const stack = useStack({ HOOKFLOW_BOOTSTRAP_API_KEY: adminKey });
 const priorityOf = async (workflowId: string) =>
   (await stack.client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.priority;
 
+/** A raw `POST /v1/events` of a task.created event (status and headers are the test's to read). */
+const publishTo = (base: string, key: string, data: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${base}/v1/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ type: 'task.created', data }),
+    signal: AbortSignal.timeout(10_000),
+  });
+
 describe('publish', () => {
   it('answers 202 while Temporal does not answer, and 503 with Retry-After past the dispatch backlog, storing nothing; the accepted events start once Temporal is back', async () => {
     // A Temporal of its own, frozen with SIGSTOP: its connection stays open, no call is answered.
@@ -33,13 +42,7 @@ describe('publish', () => {
       frozen = true;
 
       // A hang (the defect this guards) shows as the abort, not as the test's timeout.
-      const publish = (n: number, headers: Record<string, string> = {}) =>
-        fetch(`${app.url}/v1/events`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
-          body: JSON.stringify({ type: 'task.created', data: { n } }),
-          signal: AbortSignal.timeout(10_000),
-        });
+      const publish = (n: number, headers: Record<string, string> = {}) => publishTo(app.url, key, { n }, headers);
       const first = await publish(1, { 'idempotency-key': 'first' });
       const second = await publish(2);
       expect([first.status, second.status]).toEqual([202, 202]);
@@ -94,12 +97,7 @@ describe('publish', () => {
       const schema = { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] };
       expect((await c.post('/v1/event-types', { name: 'task.created', schema })).status).toBe(201);
       expect((await c.post('/v1/webhooks', { url: receiver.url, events: ['task.*'] })).status).toBe(201);
-      const publish = (data: unknown, headers: Record<string, string> = {}) =>
-        fetch(`${stack.url}/v1/events`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
-          body: JSON.stringify({ type: 'task.created', data }),
-        });
+      const publish = (data: unknown, headers: Record<string, string> = {}) => publishTo(stack.url, key, data, headers);
       const good = Array.from({ length: 30 }, (_, n) => publish({ n }));
       const bad = Array.from({ length: 3 }, (_, n) => publish({ n: `not a number ${n}` }));
       const same = Array.from({ length: 5 }, () => publish({ n: 99 }, { 'idempotency-key': 'same' }));

@@ -126,10 +126,11 @@ function deliveriesOf(ctx: repo.PublishContext, item: PublishItem, eventId: stri
  * one by one so that only the culprit fails.
  */
 async function publishBatch(db: Db, dispatcher: Dispatcher, items: PublishItem[]): Promise<Published[]> {
-  const keyOf = (i: PublishItem) => `${i.workspaceId}\u0000${i.body.type}`;
-  const distinct = [...new Map(items.map((i) => [keyOf(i), { workspaceId: i.workspaceId, type: i.body.type }])).values()];
+  const keyOf = (k: repo.PublishKey) => `${k.workspaceId}\u0000${k.type}`;
+  const wanted = items.map((i): repo.PublishKey => ({ workspaceId: i.workspaceId, type: i.body.type }));
+  const distinct = [...new Map(wanted.map((k) => [keyOf(k), k])).values()];
   const contexts = await repo.loadPublishContexts(db, distinct);
-  const ctxOf = new Map(distinct.map((k, n) => [`${k.workspaceId}\u0000${k.type}`, contexts[n]]));
+  const ctxOf = new Map(distinct.map((k, n) => [keyOf(k), contexts[n]]));
 
   const out: Published[] = [];
   const rows: { n: number; row: repo.NewEvent; specs: Spec[] }[] = [];
@@ -139,7 +140,7 @@ async function publishBatch(db: Db, dispatcher: Dispatcher, items: PublishItem[]
   let reserved = 0;
   items.forEach((item, n) => {
     try {
-      const ctx = ctxOf.get(keyOf(item));
+      const ctx = ctxOf.get(keyOf(wanted[n]));
       if (!ctx) throw notFound('workspace', item.workspaceId);
       checkCatalog(ctx, item.body.type, item.body.data);
       if (item.key !== null) {
