@@ -27,12 +27,14 @@ RUN npm run build \
 # ---- runtime: production dependencies + dist/ ----------------------------------------------
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
-# MALLOC_ARENA_MAX=2 (and --max-semi-space-size=2 below): fewer glibc malloc arenas for the
-# Temporal SDK's threads and a small V8 young generation, as `npm start` runs; see
-# docs/benchmarks.md for the memory they save.
+# MALLOC_* (and --max-semi-space-size=2 below): fewer glibc malloc arenas for the Temporal SDK's
+# threads, large blocks handed back to the system when freed, and a small V8 young generation,
+# as `npm start` runs; see docs/benchmarks.md for the memory they save.
 ENV NODE_ENV=production \
     HOOKFLOW_SKIP_TOOLS=1 \
-    MALLOC_ARENA_MAX=2
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072 \
+    MALLOC_TRIM_THRESHOLD_=131072
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
 # @temporalio/worker (with webpack and @swc/core) is a production dependency: the worker bundles

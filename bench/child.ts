@@ -136,12 +136,14 @@ async function initTemporal(init: Extract<InitMessage, { mode: 'floor' | 'limit'
 }
 
 async function initHookflow(init: Extract<InitMessage, { mode: 'hookflow' }>): Promise<HookflowInfo> {
-  const [{ loadConfig }, { startHookflow }, { createApiKey }, { ensureWorkspace }] = await Promise.all([
-    import('../src/config'),
-    import('../src/runtime'),
-    import('../src/db/repositories/api-keys'),
-    import('../src/db/repositories/workspaces'),
-  ]);
+  // Loaded here: the floor and limit children never load Hookflow's modules. With require, not
+  // import(): the children run under tsx's CommonJS hook (--require tsx/cjs), as Hookflow ships.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { loadConfig } = require('../src/config') as typeof import('../src/config');
+  const { startHookflow } = require('../src/runtime') as typeof import('../src/runtime');
+  const { createApiKey } = require('../src/db/repositories/api-keys') as typeof import('../src/db/repositories/api-keys');
+  const { ensureWorkspace } = require('../src/db/repositories/workspaces') as typeof import('../src/db/repositories/workspaces');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const config = loadConfig(init.env);
   const running = await startHookflow(config, init.roles, { progress: (m) => log(`hookflow ${init.roles.join('+')}: ${m}`) });
   const db = running.db;

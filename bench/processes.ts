@@ -15,20 +15,31 @@ export interface RpcChild {
 
 /**
  * How `npm start` / `npm run hookflow` (package.json) and the Docker image run Hookflow's
- * process, which the hookflow children copy: fewer glibc malloc arenas for the Temporal SDK's
- * threads and a small V8 young generation (~80 MB less RSS measured, same CPU per delivery).
+ * process, which the hookflow children copy (docs/benchmarks.md has what each saves):
+ * - fewer glibc malloc arenas for the Temporal SDK's threads, and a small V8 young generation
+ *   (~80 MB less RSS measured, same CPU per delivery);
+ * - glibc's mmap and trim thresholds fixed at 128 KB: large blocks go back to the system when
+ *   freed instead of staying in the heap after a burst (~50 MB less RSS after a run);
+ * - from source, tsx's CommonJS hook in the main thread (`--require tsx/cjs`) instead of its ESM
+ *   loader thread (`--import tsx`, a second V8 isolate: ~25 MB). The Docker image runs the
+ *   compiled JavaScript and needs neither.
  * test/unit/package-scripts.test.ts keeps the three in step.
  */
-export const HOOKFLOW_PROCESS = { env: { MALLOC_ARENA_MAX: '2' }, nodeFlags: ['--max-semi-space-size=2'] };
+export const HOOKFLOW_PROCESS = {
+  env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' },
+  nodeFlags: ['--max-semi-space-size=2'],
+  sourceLoader: ['--require', 'tsx/cjs'],
+};
 
 /** Forks bench/child.ts; a child that dies outside `stop()` fails the run. */
 export async function forkChild(abort: Abort, label: string, cpuProfDir?: string): Promise<RpcChild> {
   // tsx as an import hook: the child runs bench/child.ts (and src/) from source like `npm run bench`.
   // One directory per process: Node writes one profile per thread (main, tsx's loader, …).
   const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(cpuProfDir, label)] : [];
+  // Every mode's child loads its TypeScript the same way, so their RSS compare.
   const shipped = label.startsWith('hookflow') ? HOOKFLOW_PROCESS : { env: {}, nodeFlags: [] };
   const child: ChildProcess = fork(path.join(__dirname, 'child.ts'), [], {
-    execArgv: [...shipped.nodeFlags, '--import', 'tsx', '--expose-gc', ...prof],
+    execArgv: [...shipped.nodeFlags, ...HOOKFLOW_PROCESS.sourceLoader, '--expose-gc', ...prof],
     // The child's stdout (pino logs) goes to our stderr: stdout is the report.
     stdio: ['ignore', 2, 2, 'ipc'],
     env: { ...process.env, ...shipped.env },

@@ -16,7 +16,7 @@ describe('how Hookflow’s process is run', () => {
         .map(([k, v]) => `${k}=${v}`)
         .join(' ');
       expect(pkg.scripts[script]).toMatch(
-        new RegExp(`^${env} exec node ${HOOKFLOW_PROCESS.nodeFlags.join(' ')} --import tsx src/cli\\.ts`),
+        new RegExp(`^${env} exec node ${[...HOOKFLOW_PROCESS.nodeFlags, ...HOOKFLOW_PROCESS.sourceLoader].join(' ')} src/cli\\.ts`),
       );
     });
   }
