@@ -14,6 +14,7 @@ const HEARTBEAT_EVERY_MS = 2_000;
 export function createDeliveryActivities(deps: AttemptDeps) {
   return {
     async attemptDelivery(input: AttemptInput): Promise<AttemptResult> {
+      deps.onAttemptStart?.(input.deliveryId);
       try {
         // A local activity's schedule time is the worker's clock; the workflow's time is Temporal's.
         const ctx = Context.current();

@@ -91,6 +91,13 @@ export const ConfigSchema = z.object({
    * cached workflows). Each in-flight attempt holds a slot for its HTTP request.
    */
   HOOKFLOW_WORKER_SLOTS: z.coerce.number().int().min(1).max(2000).default(DEFAULT_WORKER_SLOTS),
+  /**
+   * Pacing of a process that runs the API and a worker (`hookflow start`): deliveries it has
+   * started that its worker has not picked up yet, at most (default: HOOKFLOW_WORKER_SLOTS). A
+   * burst then waits in the dispatcher's round robin across workspaces rather than in Temporal's
+   * queues, where another workspace's next delivery would wait behind it. 0 turns pacing off.
+   */
+  HOOKFLOW_DISPATCH_AHEAD: z.coerce.number().int().min(0).max(100_000).optional(),
   /** Seconds after which the reconciler re-dispatches an undispatched event. */
   HOOKFLOW_RECONCILE_AFTER_S: z.coerce.number().min(0).default(10),
   /** Seconds the previous secret stays valid (and is signed with) after a rotation. */

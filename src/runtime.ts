@@ -11,6 +11,7 @@ import { startTelemetry } from './telemetry';
 import { DEFAULT_TEMPORAL_UI_URL } from './temporal/links';
 import { createDbMetrics, type Metrics } from './metrics';
 import type { DispatchDeps } from './services/dispatch';
+import { AHEAD_EXPIRE_MS } from './services/ahead';
 import { Dispatcher } from './services/dispatcher';
 import { startApiRole } from './start/api-role';
 import { startInfrastructure, type TemporalOverride } from './start/infrastructure';
@@ -77,7 +78,10 @@ export async function startHookflow(
     const allow = allowList(config);
     const eager = config.HOOKFLOW_EAGER && roles.includes('worker') && (opts.temporal?.eager ?? true);
     const dispatch: DispatchDeps = { db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, eager, log };
-    const dispatcher = new Dispatcher(dispatch, { maxBacklog: config.HOOKFLOW_MAX_DISPATCH_BACKLOG });
+    // Pacing needs this process's worker to see its starts picked up (AheadWindow).
+    const aheadLimit = config.HOOKFLOW_DISPATCH_AHEAD ?? config.HOOKFLOW_WORKER_SLOTS;
+    const ahead = roles.includes('worker') && aheadLimit > 0 ? { limit: aheadLimit, expireMs: AHEAD_EXPIRE_MS } : null;
+    const dispatcher = new Dispatcher(dispatch, { maxBacklog: config.HOOKFLOW_MAX_DISPATCH_BACKLOG, ahead });
     const metrics = opts.metrics ?? createDbMetrics(db, () => dispatcher.backlog);
     const worker = roles.includes('worker')
       ? await startWorkerRole(config, infra, { allow, metrics, dispatch, dispatcher, log, cleanups })

@@ -17,6 +17,8 @@ export interface AttemptDeps {
   send: Sender;
   now?: () => number;
   random?: () => number;
+  /** Called as a worker of this process begins an attempt (the dispatcher's pacing). */
+  onAttemptStart?: (deliveryId: string) => void;
   /** Starts the workflows of an event (notifications for the notification URL). */
   dispatchEvent?: (eventId: string) => Promise<void>;
   /** Called after an attempt is recorded (metrics). */

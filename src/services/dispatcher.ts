@@ -1,3 +1,4 @@
+import { AheadWindow } from './ahead';
 import { markDispatchedSoon, startDelivery, type DispatchDeps, type StartSpec } from './dispatch';
 
 export interface DispatcherOptions {
@@ -5,6 +6,11 @@ export interface DispatcherOptions {
   maxBacklog: number;
   /** Workflow starts in flight at once. */
   concurrency?: number;
+  /**
+   * Pacing, when this process also runs a worker: deliveries started and not yet picked up by
+   * it, at most (see AheadWindow); null for no pacing (an API without a worker).
+   */
+  ahead?: { limit: number; expireMs: number } | null;
 }
 
 interface Item {
@@ -58,17 +64,25 @@ export class Dispatcher {
   private inFlight = 0;
   private pausedUntil = 0;
   private pauseTimer: NodeJS.Timeout | null = null;
+  private expiryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly idle = new Set<() => void>();
   private readonly concurrency: number;
   /** Starts finished in the current and the previous second, for Retry-After. */
   private rate = { second: 0, current: 0, previous: 0 };
+  private readonly ahead: AheadWindow | null;
 
   constructor(
     private readonly deps: DispatchDeps,
     readonly opts: DispatcherOptions,
   ) {
     this.concurrency = opts.concurrency ?? 32;
+    this.ahead = opts.ahead ? new AheadWindow(opts.ahead.limit, opts.ahead.expireMs) : null;
+  }
+
+  /** A worker of this process began a delivery's attempt: room for the next start. */
+  pickedUp(deliveryId: string): void {
+    if (this.ahead?.remove(deliveryId) && this.queued) this.pump();
   }
 
   /** Deliveries accepted by this process whose workflows have not been started yet. */
@@ -123,6 +137,7 @@ export class Dispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
     for (const e of this.events.values()) {
       e.failed = true;
       e.settle(new Error('dispatcher stopped'));
@@ -167,20 +182,37 @@ export class Dispatcher {
       this.pauseTimer.unref();
       return;
     }
-    while (this.inFlight < this.concurrency) {
-      const item = this.next();
-      if (!item) return;
+    while (this.inFlight < this.concurrency && this.queued) {
+      if (this.ahead && !this.ahead.hasRoom(Date.now())) return this.pumpAtExpiry();
+      const item = this.next()!;
+      this.ahead?.add(item.spec.delivery.id, Date.now());
       this.inFlight++;
       void this.start(item);
     }
   }
 
+  /** The window is full: pump again when its oldest entry expires, unless a pickup comes first. */
+  private pumpAtExpiry(): void {
+    const at = this.ahead!.nextExpiry();
+    if (at === null || this.expiryTimer) return;
+    this.expiryTimer = setTimeout(
+      () => {
+        this.expiryTimer = null;
+        this.pump();
+      },
+      Math.max(1, at - Date.now()),
+    );
+    this.expiryTimer.unref();
+  }
+
   private async start(item: Item): Promise<void> {
     try {
-      await startDelivery(this.deps, item.spec);
+      // An already started workflow makes nothing for a worker to pick up.
+      if (!(await startDelivery(this.deps, item.spec))) this.ahead?.remove(item.spec.delivery.id);
       this.count();
       if (--item.event.remaining === 0 && !item.event.failed) this.finishEvent(item.event);
     } catch (err) {
+      this.ahead?.remove(item.spec.delivery.id);
       const down = unreachable(err);
       item.failures++;
       if ((!down && item.failures >= MAX_FAILURES) || this.stopped) {

@@ -35,6 +35,7 @@ export async function startWorkerRole(
       secretBox: infra.secretBox,
       send: createSender(agent),
       dispatchEvent: (eventId) => dispatchEvent(dispatch, eventId),
+      onAttemptStart: (deliveryId) => parts.dispatcher.pickedUp(deliveryId),
       onAttempt: attemptRecorder(parts.metrics, log),
     },
   });

@@ -3,8 +3,9 @@ import { givenReceiver } from '../helpers/receiver';
 import { api, givenWorkspace, useStack } from '../helpers/stack';
 import { eventually } from '../helpers/wait';
 
-// Two delivery slots, so a backlog forms in the task queue at once.
-const stack = useStack({ HOOKFLOW_WORKER_SLOTS: '2' });
+// Two delivery slots, so a backlog forms in the task queue at once; no pacing, so every start
+// goes to Temporal at once and its fairness keys alone must order them.
+const stack = useStack({ HOOKFLOW_WORKER_SLOTS: '2', HOOKFLOW_DISPATCH_AHEAD: '0' });
 
 const undispatched = async (workspaceId: string) =>
   Number((await stack.db('events').where({ workspace_id: workspaceId }).whereNull('dispatched_at').count<{ n: string }[]>('* as n'))[0].n);
