@@ -98,6 +98,12 @@ export const ConfigSchema = z.object({
    * queues, where another workspace's next delivery would wait behind it. 0 turns pacing off.
    */
   HOOKFLOW_DISPATCH_AHEAD: z.coerce.number().int().min(0).max(100_000).optional(),
+  /**
+   * Ingest first: while concurrent publishes keep arriving (a burst), the dispatcher holds its
+   * starts for up to this many milliseconds at a time, so the burst is stored at the database's
+   * speed; then starts run (at least 250 ms) before another hold. 0 turns it off.
+   */
+  HOOKFLOW_INGEST_HOLD_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   /** Seconds after which the reconciler re-dispatches an undispatched event. */
   HOOKFLOW_RECONCILE_AFTER_S: z.coerce.number().min(0).default(10),
   /** Seconds the previous secret stays valid (and is signed with) after a rotation. */

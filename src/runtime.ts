@@ -13,6 +13,7 @@ import { createDbMetrics, type Metrics } from './metrics';
 import type { DispatchDeps } from './services/dispatch';
 import { AHEAD_EXPIRE_MS } from './services/ahead';
 import { Dispatcher } from './services/dispatcher';
+import { INGEST_MIN_RUN_MS, INGEST_QUIET_MS } from './services/ingest-hold';
 import { startApiRole } from './start/api-role';
 import { startInfrastructure, type TemporalOverride } from './start/infrastructure';
 import { startWorkerRole } from './start/worker-role';
@@ -81,7 +82,9 @@ export async function startHookflow(
     // Pacing needs this process's worker to see its starts picked up (AheadWindow).
     const aheadLimit = config.HOOKFLOW_DISPATCH_AHEAD ?? config.HOOKFLOW_WORKER_SLOTS;
     const ahead = roles.includes('worker') && aheadLimit > 0 ? { limit: aheadLimit, expireMs: AHEAD_EXPIRE_MS } : null;
-    const dispatcher = new Dispatcher(dispatch, { maxBacklog: config.HOOKFLOW_MAX_DISPATCH_BACKLOG, ahead });
+    const holdMs = config.HOOKFLOW_INGEST_HOLD_MS;
+    const ingestHold = holdMs > 0 ? { quietMs: INGEST_QUIET_MS, maxHoldMs: holdMs, minRunMs: INGEST_MIN_RUN_MS } : null;
+    const dispatcher = new Dispatcher(dispatch, { maxBacklog: config.HOOKFLOW_MAX_DISPATCH_BACKLOG, ahead, ingestHold });
     const metrics = opts.metrics ?? createDbMetrics(db, () => dispatcher.backlog);
     const worker = roles.includes('worker')
       ? await startWorkerRole(config, infra, { allow, metrics, dispatch, dispatcher, log, cleanups })

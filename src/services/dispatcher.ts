@@ -1,4 +1,5 @@
 import { AheadWindow } from './ahead';
+import { IngestHold, type IngestHoldOptions } from './ingest-hold';
 import { markDispatchedSoon, startDelivery, type DispatchDeps, type StartSpec } from './dispatch';
 
 export interface DispatcherOptions {
@@ -11,6 +12,11 @@ export interface DispatcherOptions {
    * it, at most (see AheadWindow); null for no pacing (an API without a worker).
    */
   ahead?: { limit: number; expireMs: number } | null;
+  /**
+   * Ingest first (see IngestHold): starts wait while a burst of publishes is being stored, never
+   * while the backlog is past half its limit; null or absent for none.
+   */
+  ingestHold?: IngestHoldOptions | null;
 }
 
 interface Item {
@@ -71,6 +77,7 @@ export class Dispatcher {
   /** Starts finished in the current and the previous second, for Retry-After. */
   private rate = { second: 0, current: 0, previous: 0 };
   private readonly ahead: AheadWindow | null;
+  private readonly hold: IngestHold | null;
 
   constructor(
     private readonly deps: DispatchDeps,
@@ -78,6 +85,12 @@ export class Dispatcher {
   ) {
     this.concurrency = opts.concurrency ?? 32;
     this.ahead = opts.ahead ? new AheadWindow(opts.ahead.limit, opts.ahead.expireMs) : null;
+    this.hold = opts.ingestHold ? new IngestHold(opts.ingestHold) : null;
+  }
+
+  /** Publishes are arriving together (a burst): starts may wait for it (see `ingestHold`). */
+  noteIngest(): void {
+    this.hold?.note(Date.now());
   }
 
   /** A worker of this process began a delivery's attempt: room for the next start. */
@@ -173,7 +186,9 @@ export class Dispatcher {
 
   private pump(): void {
     if (this.stopped || this.pauseTimer) return;
-    const wait = this.pausedUntil - Date.now();
+    const now = Date.now();
+    const held = this.hold && this.queued ? this.hold.waitMs(now, this.backlog * 2 > this.opts.maxBacklog) : 0;
+    const wait = Math.max(this.pausedUntil - now, held);
     if (wait > 0) {
       this.pauseTimer = setTimeout(() => {
         this.pauseTimer = null;

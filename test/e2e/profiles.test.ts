@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { AttemptRow } from '../../src/db/repositories/deliveries';
 import { deliveryResult } from '../../src/temporal/delivery-result';
 import { givenReceiver, type Receiver } from '../helpers/receiver';
+import { eventually } from '../helpers/wait';
 import { api, givenWorkspace, useStack } from '../helpers/stack';
 
 // Real activities, real PostgreSQL and a real receiver, on the time-skipping test server: the
@@ -26,6 +27,12 @@ async function publishAndFinish(c: ReturnType<typeof api>, webhookId: string, ty
   const ev = await c.post('/v1/events', { type, data: { n: 1 } });
   expect(ev.status).toBe(202);
   const workflowId = `delivery:${ev.body.id}:${webhookId}`;
+  // Publish answers after the commit; the workflow is started right after (dispatcher).
+  await eventually(
+    async () => (await stack.db('events').where({ id: ev.body.id }).first())?.dispatched_at != null,
+    30_000,
+    'event dispatched',
+  );
   const result = await deliveryResult(stack.client.workflow.getHandle(workflowId));
   const deliveryId = ev.body.deliveries[0].id as string;
   const attempts = await stack.db<AttemptRow>('delivery_attempts').where({ delivery_id: deliveryId }).orderBy('attempt_no');

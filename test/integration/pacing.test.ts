@@ -3,8 +3,8 @@ import { givenReceiver } from '../helpers/receiver';
 import { api, givenWorkspace, useStack } from '../helpers/stack';
 import { eventually } from '../helpers/wait';
 
-// Two delivery slots and the default pacing (as many starts ahead of the worker as it has slots).
-const stack = useStack({ HOOKFLOW_WORKER_SLOTS: '2' });
+// Four delivery slots and the default pacing (as many starts ahead of the worker as it has slots).
+const stack = useStack({ HOOKFLOW_WORKER_SLOTS: '4' });
 
 const undispatched = async (workspaceId: string) =>
   Number((await stack.db('events').where({ workspace_id: workspaceId }).whereNull('dispatched_at').count<{ n: string }[]>('* as n'))[0].n);
@@ -23,9 +23,9 @@ describe('dispatch pacing', () => {
       expect((await cb.post('/v1/webhooks', { url: receiverB.url, events: ['*'] })).status).toBe(201);
       const burst = 40;
       for (let i = 0; i < burst; i++) expect((await ca.post('/v1/events', { type: 'bulk.import', data: { i } })).status).toBe(202);
-      await receiverA.waitFor(2);
+      await receiverA.waitFor(2, 30_000);
 
-      // Both slots busy: the worker picks nothing up, so most of A's burst stays in the dispatcher
+      // The slots busy: the worker picks nothing up, so most of A's burst stays in the dispatcher
       // (accepted, 202, stored) instead of being started into Temporal's queue. Without pacing
       // all 40 are dispatched within a second or two (the fairness test's premise).
       await new Promise((r) => setTimeout(r, 3_000));

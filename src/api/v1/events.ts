@@ -126,6 +126,8 @@ function deliveriesOf(ctx: repo.PublishContext, item: PublishItem, eventId: stri
  * one by one so that only the culprit fails.
  */
 async function publishBatch(db: Db, dispatcher: Dispatcher, items: PublishItem[]): Promise<Published[]> {
+  // Publishes arriving together are a burst: the dispatcher lets it be stored first.
+  if (items.length > 1) dispatcher.noteIngest();
   const keyOf = (k: repo.PublishKey) => `${k.workspaceId}\u0000${k.type}`;
   const wanted = items.map((i): repo.PublishKey => ({ workspaceId: i.workspaceId, type: i.body.type }));
   const distinct = [...new Map(wanted.map((k) => [keyOf(k), k])).values()];
