@@ -1,30 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { givenReceiver } from '../helpers/receiver';
-import { api, givenWorkspace, useStack } from '../helpers/stack';
+import { useStack } from '../helpers/stack';
+import { givenBusyAndQuietWorkspaces, undispatchedEvents } from '../helpers/two-workspaces';
 import { eventually } from '../helpers/wait';
 
 // Two delivery slots, so a backlog forms in the task queue at once; no pacing, so every start
 // goes to Temporal at once and its fairness keys alone must order them.
 const stack = useStack({ HOOKFLOW_WORKER_SLOTS: '2', HOOKFLOW_DISPATCH_AHEAD: '0' });
 
-const undispatched = async (workspaceId: string) =>
-  Number((await stack.db('events').where({ workspace_id: workspaceId }).whereNull('dispatched_at').count<{ n: string }[]>('* as n'))[0].n);
+const undispatched = (workspaceId: string) => undispatchedEvents(stack.db, workspaceId);
 
 describe('fairness across workspaces', () => {
   // A statistical property: Temporal's matcher blurs the order a little (task-queue partitions),
   // so one run in a few lands B late by chance; with fairness off it lands late every time
   // (26 of 40), so up to five tries still fail when fairness is broken (seen here: 23, 33, 9 of 60 in three tries).
   it("delivers a second workspace's event ahead of the first workspace's backlog", { retry: 4, timeout: 120_000 }, async () => {
-    const a = await givenWorkspace(stack.db);
-    const b = await givenWorkspace(stack.db);
     // A's receiver holds every answer: its first deliveries occupy both slots, the rest queue.
-    const receiverA = await givenReceiver({ gated: true });
-    const receiverB = await givenReceiver();
-    const ca = api(stack.url, a.key);
-    const cb = api(stack.url, b.key);
+    const { a, b, receiverA, receiverB, ca, cb, close } = await givenBusyAndQuietWorkspaces(stack);
     try {
-      expect((await ca.post('/v1/webhooks', { url: receiverA.url, events: ['*'] })).status).toBe(201);
-      expect((await cb.post('/v1/webhooks', { url: receiverB.url, events: ['*'] })).status).toBe(201);
       const backlog = 60;
       for (let i = 0; i < backlog; i++) expect((await ca.post('/v1/events', { type: 'bulk.import', data: { i } })).status).toBe(202);
       // Every one of A's workflows is started (queued in Temporal) and both slots are busy.
@@ -44,9 +36,7 @@ describe('fairness across workspaces', () => {
       await receiverA.waitFor(backlog, 60_000);
       expect(aBeforeB).toBeLessThan(backlog / 4);
     } finally {
-      receiverA.open();
-      await receiverA.close();
-      await receiverB.close();
+      await close();
     }
   });
 });

@@ -1,33 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { givenReceiver } from '../helpers/receiver';
-import { api, givenWorkspace, useStack } from '../helpers/stack';
+import { useStack } from '../helpers/stack';
+import { givenBusyAndQuietWorkspaces, undispatchedEvents } from '../helpers/two-workspaces';
 import { eventually } from '../helpers/wait';
 
 // Four delivery slots and the default pacing (as many starts ahead of the worker as it has slots).
 const stack = useStack({ HOOKFLOW_WORKER_SLOTS: '4' });
 
-const undispatched = async (workspaceId: string) =>
-  Number((await stack.db('events').where({ workspace_id: workspaceId }).whereNull('dispatched_at').count<{ n: string }[]>('* as n'))[0].n);
+const undispatched = (workspaceId: string) => undispatchedEvents(stack.db, workspaceId);
 
 describe('dispatch pacing', () => {
   it("holds a workspace's burst in the dispatcher and starts another workspace's event in its turn", { timeout: 120_000 }, async () => {
-    const a = await givenWorkspace(stack.db);
-    const b = await givenWorkspace(stack.db);
-    // A's receiver holds every answer: its first deliveries occupy both slots.
-    const receiverA = await givenReceiver({ gated: true });
-    const receiverB = await givenReceiver();
-    const ca = api(stack.url, a.key);
-    const cb = api(stack.url, b.key);
+    // A's receiver holds every answer: its first deliveries occupy the slots.
+    const { a, b, receiverA, receiverB, ca, cb, close } = await givenBusyAndQuietWorkspaces(stack);
     try {
-      expect((await ca.post('/v1/webhooks', { url: receiverA.url, events: ['*'] })).status).toBe(201);
-      expect((await cb.post('/v1/webhooks', { url: receiverB.url, events: ['*'] })).status).toBe(201);
-      const burst = 40;
+      const burst = 100;
       for (let i = 0; i < burst; i++) expect((await ca.post('/v1/events', { type: 'bulk.import', data: { i } })).status).toBe(202);
       await receiverA.waitFor(2, 30_000);
 
       // The slots busy: the worker picks nothing up, so most of A's burst stays in the dispatcher
       // (accepted, 202, stored) instead of being started into Temporal's queue. Without pacing
-      // all 40 are dispatched within a second or two (the fairness test's premise).
+      // all of them are dispatched within a second or two (the fairness test's premise).
       await new Promise((r) => setTimeout(r, 3_000));
       const heldA = await undispatched(a.workspaceId);
       expect(heldA).toBeGreaterThan(burst / 2);
@@ -51,9 +43,7 @@ describe('dispatch pacing', () => {
       expect(aBeforeB).toBeLessThan(burst / 2);
       await eventually(async () => (await undispatched(a.workspaceId)) === 0, 30_000, "A's events all dispatched");
     } finally {
-      receiverA.open();
-      await receiverA.close();
-      await receiverB.close();
+      await close();
     }
   });
 });

@@ -1,0 +1,36 @@
+import { expect } from 'vitest';
+import type { Db } from '../../src/db/knex';
+import { givenReceiver } from './receiver';
+import { api, givenWorkspace, type Stack } from './stack';
+
+/** Events of the workspace whose workflows have not all been started yet. */
+export async function undispatchedEvents(db: Db, workspaceId: string): Promise<number> {
+  return Number((await db('events').where({ workspace_id: workspaceId }).whereNull('dispatched_at').count<{ n: string }[]>('* as n'))[0].n);
+}
+
+/**
+ * Two workspaces with a webhook each: A's receiver holds every answer until `receiverA.open()`
+ * (its first deliveries occupy the worker's slots), B's answers at once. `close` opens and
+ * closes both receivers.
+ */
+export async function givenBusyAndQuietWorkspaces(stack: Stack) {
+  const a = await givenWorkspace(stack.db);
+  const b = await givenWorkspace(stack.db);
+  const receiverA = await givenReceiver({ gated: true });
+  const receiverB = await givenReceiver();
+  const close = async () => {
+    receiverA.open();
+    await receiverA.close();
+    await receiverB.close();
+  };
+  const ca = api(stack.url, a.key);
+  const cb = api(stack.url, b.key);
+  try {
+    expect((await ca.post('/v1/webhooks', { url: receiverA.url, events: ['*'] })).status).toBe(201);
+    expect((await cb.post('/v1/webhooks', { url: receiverB.url, events: ['*'] })).status).toBe(201);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { a, b, receiverA, receiverB, ca, cb, close };
+}
