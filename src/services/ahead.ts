@@ -3,10 +3,11 @@
  * picked up yet: the Dispatcher keeps at most `limit` of them, so that a burst waits in the
  * dispatcher's per-workspace round robin instead of in Temporal's queues.
  *
- * Why: a start goes through Temporal's history service (its transfer queue, first in first out
- * per shard) before the task queue's fairness can order it, so thousands of one workspace's
- * starts sent at once delay another workspace's next start behind all of them (measured: tens of
- * seconds during a 5,000-delivery burst, docs/benchmarks.md).
+ * Why: thousands of one workspace's starts sent at once delayed another workspace's next
+ * start behind them (measured: up to 45 s during a 5,000-delivery burst, docs/benchmarks.md).
+ * The task queue's fairness keys order only what has reached it; a start gets there through
+ * Temporal's history service (its transfer queue is first in first out per shard), most likely
+ * where they waited.
  *
  * An entry not picked up within `expireMs` is forgotten (a worker of another process took it, or
  * the task waits for a worker that is busy elsewhere): the window slows a burst down, it never
