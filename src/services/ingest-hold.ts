@@ -9,16 +9,17 @@
  * then run for at least `minRunMs` before another hold, so a steady stream of publishes slows
  * starts down but never stops them. Pure and clock-free: callers pass `now`.
  */
-/** Publishes this close together are one burst; starts run at least this long between holds. */
-export const INGEST_QUIET_MS = 50;
-export const INGEST_MIN_RUN_MS = 250;
-
 export interface IngestHoldOptions {
   quietMs: number;
   maxHoldMs: number;
   minRunMs: number;
 }
 
+/** Publishes this close together are one burst; starts run at least this long between holds. */
+export const INGEST_QUIET_MS = 50;
+export const INGEST_MIN_RUN_MS = 250;
+
+/** The hold's state (see the top of this file). */
 export class IngestHold {
   private ingestAt = -Infinity;
   /** The current hold's start (null: none), and when the last one ended. */
