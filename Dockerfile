@@ -27,7 +27,7 @@ RUN npm run build \
 # ---- runtime: production dependencies + dist/ ----------------------------------------------
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
-# MALLOC_* (and --max-semi-space-size=2 below): fewer glibc malloc arenas for the Temporal SDK's
+# MALLOC_* (and --max-semi-space-size=1 below): fewer glibc malloc arenas for the Temporal SDK's
 # threads, large blocks handed back to the system when freed, and a small V8 young generation,
 # as `npm start` runs; see docs/benchmarks.md for the memory they save.
 ENV NODE_ENV=production \
@@ -60,5 +60,5 @@ RUN node -e "require('./dist/src/temporal/worker.js').workflowBundle().then(() =
 RUN mkdir -p /app/.hookflow && chown node:node /app/.hookflow
 USER node
 EXPOSE 3000
-ENTRYPOINT ["node", "--max-semi-space-size=2", "dist/src/cli.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "dist/src/cli.js"]
 CMD ["api"]
