@@ -34,8 +34,8 @@ export const HOOKFLOW_PROCESS = {
 
 /** Forks bench/child.ts; a child that dies outside `stop()` fails the run. */
 export async function forkChild(abort: Abort, label: string, cpuProfDir?: string): Promise<RpcChild> {
-  // tsx as an import hook: the child runs bench/child.ts (and src/) from source like `npm run bench`.
-  // One directory per process: Node writes one profile per thread (main, tsx's loader, …).
+  // tsx's CommonJS hook: the child runs bench/child.ts (and src/) from source like `npm run bench`.
+  // One directory per process: Node writes one profile per thread (main, workers, …).
   const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(cpuProfDir, label)] : [];
   // Every mode's child loads its TypeScript the same way, so their RSS compare.
   const shipped = label.startsWith('hookflow') ? HOOKFLOW_PROCESS : { env: {}, nodeFlags: [] };

@@ -13,13 +13,6 @@
  * the task waits for a worker that is busy elsewhere): the window slows a burst down, it never
  * wedges it. Pure and clock-free: callers pass `now`.
  */
-/**
- * Paced, a local worker picks a start up within about limit ÷ deliveries/s (64 ÷ 45/s ≈ 1.4 s
- * measured on 2 cores): 5 s leaves room for a slower machine, and a start taken by another
- * process's worker holds its place no longer.
- */
-export const AHEAD_EXPIRE_MS = 5_000;
-
 export class AheadWindow {
   /** Delivery id → when its start began; a Map iterates in insertion order, oldest first. */
   private readonly started = new Map<string, number>();
@@ -59,3 +52,10 @@ export class AheadWindow {
     return oldest.done ? null : oldest.value + this.expireMs;
   }
 }
+
+/**
+ * Paced, a local worker picks a start up within about limit ÷ deliveries/s (64 ÷ 45/s ≈ 1.4 s
+ * measured on 2 cores): 5 s leaves room for a slower machine, and a start taken by another
+ * process's worker holds its place no longer.
+ */
+export const AHEAD_EXPIRE_MS = 5_000;

@@ -198,9 +198,9 @@ export class Dispatcher {
       return;
     }
     while (this.inFlight < this.concurrency && this.queued) {
-      if (this.ahead && !this.ahead.hasRoom(Date.now())) return this.pumpAtExpiry();
+      if (this.ahead && !this.ahead.hasRoom(now)) return this.pumpAtExpiry();
       const item = this.next()!;
-      this.ahead?.add(item.spec.delivery.id, Date.now());
+      this.ahead?.add(item.spec.delivery.id, now);
       this.inFlight++;
       void this.start(item);
     }

@@ -96,6 +96,11 @@ export async function givenWorkspace(db: Db, scopes?: Scope[]): Promise<{ worksp
   return { workspaceId, key };
 }
 
+/** Events of the workspace whose workflows have not all been started yet. */
+export async function undispatchedEvents(db: Db, workspaceId: string): Promise<number> {
+  return Number((await db('events').where({ workspace_id: workspaceId }).whereNull('dispatched_at').count<{ n: string }[]>('* as n'))[0].n);
+}
+
 /** The API alone over real HTTP, on deps that differ from a stack's (one dependency down, another dispatcher). */
 export async function givenApi(deps: ApiDeps): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = await new Promise((resolve) => {

@@ -1,12 +1,6 @@
 import { expect } from 'vitest';
-import type { Db } from '../../src/db/knex';
 import { givenReceiver } from './receiver';
 import { api, givenWorkspace, type Stack } from './stack';
-
-/** Events of the workspace whose workflows have not all been started yet. */
-export async function undispatchedEvents(db: Db, workspaceId: string): Promise<number> {
-  return Number((await db('events').where({ workspace_id: workspaceId }).whereNull('dispatched_at').count<{ n: string }[]>('* as n'))[0].n);
-}
 
 /**
  * Two workspaces with a webhook each: A's receiver holds every answer until `receiverA.open()`

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { useStack } from '../helpers/stack';
-import { givenBusyAndQuietWorkspaces, undispatchedEvents } from '../helpers/two-workspaces';
+import { undispatchedEvents, useStack } from '../helpers/stack';
+import { givenBusyAndQuietWorkspaces } from '../helpers/two-workspaces';
 import { eventually } from '../helpers/wait';
 
 // Two delivery slots, so a backlog forms in the task queue at once; no pacing, so every start

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Dispatcher } from '../../src/services/dispatcher';
 import type { IngestHoldOptions } from '../../src/services/ingest-hold';
 import { givenReceiver } from '../helpers/receiver';
-import { api, givenApi, givenWorkspace, useStack } from '../helpers/stack';
+import { api, givenApi, givenWorkspace, undispatchedEvents, useStack } from '../helpers/stack';
 import { eventually } from '../helpers/wait';
 
 const stack = useStack();
@@ -18,10 +18,7 @@ async function burst(ingestHold: IngestHoldOptions | null): Promise<{ published:
   const ws = await givenWorkspace(stack.db);
   const receiver = await givenReceiver();
   const client = api(server.url, ws.key);
-  const undispatched = async () =>
-    Number(
-      (await stack.db('events').where({ workspace_id: ws.workspaceId }).whereNull('dispatched_at').count<{ n: string }[]>('* as n'))[0].n,
-    );
+  const undispatched = () => undispatchedEvents(stack.db, ws.workspaceId);
   try {
     expect((await client.post('/v1/webhooks', { url: receiver.url, events: ['*'] })).status).toBe(201);
     let published = 0;

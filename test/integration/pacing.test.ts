@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { useStack } from '../helpers/stack';
-import { givenBusyAndQuietWorkspaces, undispatchedEvents } from '../helpers/two-workspaces';
+import { undispatchedEvents, useStack } from '../helpers/stack';
+import { givenBusyAndQuietWorkspaces } from '../helpers/two-workspaces';
 import { eventually } from '../helpers/wait';
 
 // Four delivery slots and the default pacing (as many starts ahead of the worker as it has slots).
