@@ -93,7 +93,8 @@ export const ConfigSchema = z.object({
   HOOKFLOW_WORKER_SLOTS: z.coerce.number().int().min(1).max(2000).default(DEFAULT_WORKER_SLOTS),
   /**
    * Pacing of a process that runs the API and a worker (`hookflow start`): deliveries it has
-   * started that its worker has not picked up yet, at most (default: HOOKFLOW_WORKER_SLOTS). A
+   * started that its worker has not picked up yet, at most (default: 8, or HOOKFLOW_WORKER_SLOTS if
+   * fewer; see DEFAULT_DISPATCH_AHEAD). A
    * burst then waits in the dispatcher's round robin across workspaces rather than in Temporal's
    * queues, where another workspace's next delivery would wait behind it. 0 turns pacing off.
    */

@@ -11,7 +11,7 @@ import { startTelemetry } from './telemetry';
 import { DEFAULT_TEMPORAL_UI_URL } from './temporal/links';
 import { createDbMetrics, type Metrics } from './metrics';
 import type { DispatchDeps } from './services/dispatch';
-import { AHEAD_EXPIRE_MS } from './services/ahead';
+import { AHEAD_EXPIRE_MS, DEFAULT_DISPATCH_AHEAD } from './services/ahead';
 import { Dispatcher } from './services/dispatcher';
 import { INGEST_MIN_RUN_MS, INGEST_QUIET_MS } from './services/ingest-hold';
 import { startApiRole } from './start/api-role';
@@ -80,7 +80,7 @@ export async function startHookflow(
     const eager = config.HOOKFLOW_EAGER && roles.includes('worker') && (opts.temporal?.eager ?? true);
     const dispatch: DispatchDeps = { db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, eager, log };
     // Pacing needs this process's worker to see its starts picked up (AheadWindow).
-    const aheadLimit = config.HOOKFLOW_DISPATCH_AHEAD ?? config.HOOKFLOW_WORKER_SLOTS;
+    const aheadLimit = config.HOOKFLOW_DISPATCH_AHEAD ?? Math.min(DEFAULT_DISPATCH_AHEAD, config.HOOKFLOW_WORKER_SLOTS);
     const ahead = roles.includes('worker') && aheadLimit > 0 ? { limit: aheadLimit, expireMs: AHEAD_EXPIRE_MS } : null;
     const holdMs = config.HOOKFLOW_INGEST_HOLD_MS;
     const ingestHold = holdMs > 0 ? { quietMs: INGEST_QUIET_MS, maxHoldMs: holdMs, minRunMs: INGEST_MIN_RUN_MS } : null;

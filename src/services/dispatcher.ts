@@ -95,7 +95,7 @@ export class Dispatcher {
 
   /** A worker of this process began a delivery's attempt: room for the next start. */
   pickedUp(deliveryId: string): void {
-    if (this.ahead?.remove(deliveryId) && this.queued) this.pump();
+    if (this.ahead?.pickedUp(deliveryId, Date.now()) && this.queued) this.pump();
   }
 
   /** Deliveries accepted by this process whose workflows have not been started yet. */
