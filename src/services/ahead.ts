@@ -6,7 +6,7 @@ const PICKUP_EWMA = 0.1;
 /**
  * The deliveries a dispatcher has started (or is starting) that no worker of this process has
  * picked up yet: the Dispatcher keeps at most `limit` of them, so that a burst waits in the
- * dispatcher's per-workspace round robin instead of in Temporal's queues.
+ * dispatcher's per-workspace turns instead of in Temporal's queues.
  *
  * Why: thousands of one workspace's starts sent at once delayed another workspace's next
  * start behind them (measured: up to 45 s during a 5,000-delivery burst, docs/benchmarks.md).

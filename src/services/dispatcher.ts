@@ -1,4 +1,5 @@
 import { AheadWindow } from './ahead';
+import { FairRing } from './fair-ring';
 import { IngestHold, type IngestHoldOptions } from './ingest-hold';
 import { markDispatchedSoon, startDelivery, type DispatchDeps, type StartSpec } from './dispatch';
 
@@ -52,9 +53,10 @@ function unreachable(err: unknown): boolean {
 
 /**
  * Starts the workflows of accepted events after their commit, so a publisher never waits on
- * Temporal. Deliveries wait in one FIFO per workspace and are started round-robin across
- * workspaces, a bounded number at a time, so one workspace's burst does not hold back another's
- * first delivery here either (Temporal's fairness keys do the same in the task queue). Eager
+ * Temporal. Deliveries wait in one FIFO per workspace and the workspaces take turns by their
+ * fairness weights (FairRing; equal weights: round robin), a bounded number at a time, so one
+ * workspace's burst does not hold back another's first delivery here either (Temporal's
+ * fairness keys do the same in the task queue). Eager
  * start where the local worker has a free slot is the SDK's: it falls back to the task queue.
  *
  * Memory only: a crash loses the queue, not the events, whose rows stay undispatched until the
@@ -63,8 +65,8 @@ function unreachable(err: unknown): boolean {
  */
 export class Dispatcher {
   private readonly queues = new Map<string, Item[]>();
-  /** Workspaces with queued work, in round-robin order. */
-  private readonly ring: string[] = [];
+  /** Workspaces with queued work, taking turns by their fairness weights. */
+  private readonly ring = new FairRing();
   private readonly events = new Map<string, Pending>();
   private queued = 0;
   private inFlight = 0;
@@ -165,20 +167,20 @@ export class Dispatcher {
     if (!q) {
       q = [];
       this.queues.set(ws, q);
-      this.ring.push(ws);
+      this.ring.join(ws, item.spec.fairnessWeight);
     }
     if (front) q.unshift(item);
     else q.push(item);
     this.queued++;
   }
 
-  /** The next delivery, one workspace after another. */
+  /** The next delivery: the workspaces with queued work take turns (FairRing). */
   private next(): Item | undefined {
-    const ws = this.ring.shift();
+    const ws = this.ring.take();
     if (ws === undefined) return undefined;
     const q = this.queues.get(ws)!;
     const item = q.shift()!;
-    if (q.length) this.ring.push(ws);
+    if (q.length) this.ring.join(ws, q[0].spec.fairnessWeight);
     else this.queues.delete(ws);
     this.queued--;
     return item;

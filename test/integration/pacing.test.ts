@@ -3,7 +3,7 @@ import { undispatchedEvents, useStack } from '../helpers/stack';
 import { givenBusyAndQuietWorkspaces } from '../helpers/two-workspaces';
 import { eventually } from '../helpers/wait';
 
-// Four delivery slots and the default pacing (as many starts ahead of the worker as it has slots).
+// Four delivery slots and the default pacing (8 starts ahead of the worker, at most its slots: 4).
 const stack = useStack({ HOOKFLOW_WORKER_SLOTS: '4' });
 
 const undispatched = (workspaceId: string) => undispatchedEvents(stack.db, workspaceId);

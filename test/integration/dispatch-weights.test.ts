@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { givenReceiver } from '../helpers/receiver';
+import { api, givenWorkspace, undispatchedEvents, useStack } from '../helpers/stack';
+import { eventually } from '../helpers/wait';
+
+// Two delivery slots, so the paced dispatcher (at most 2 starts ahead of the worker) is where a
+// backlog waits and where the fairness weights have to count.
+const stack = useStack({ HOOKFLOW_WORKER_SLOTS: '2' });
+
+describe('fairness weights in the dispatcher', () => {
+  it(
+    'starts a weight-3 workspace three times as often as a weight-1 workspace while both have a backlog',
+    { timeout: 120_000 },
+    async () => {
+      const paid = await givenWorkspace(stack.db);
+      const free = await givenWorkspace(stack.db);
+      await stack.db('workspaces').where({ id: paid.workspaceId }).update({ fairness_weight: 3 });
+      // Both receivers hold their answers until both backlogs are queued in the dispatcher.
+      const receiverPaid = await givenReceiver({ gated: true });
+      const receiverFree = await givenReceiver({ gated: true });
+      const cp = api(stack.url, paid.key);
+      const cf = api(stack.url, free.key);
+      try {
+        expect((await cp.post('/v1/webhooks', { url: receiverPaid.url, events: ['*'] })).status).toBe(201);
+        expect((await cf.post('/v1/webhooks', { url: receiverFree.url, events: ['*'] })).status).toBe(201);
+        const n = 40;
+        for (let i = 0; i < n; i++) {
+          expect((await cf.post('/v1/events', { type: 'task.created', data: { i } })).status).toBe(202);
+          expect((await cp.post('/v1/events', { type: 'task.created', data: { i } })).status).toBe(202);
+        }
+        // Most of both are still queued in the dispatcher (the slots are held by the first ones).
+        expect(await undispatchedEvents(stack.db, paid.workspaceId)).toBeGreaterThan(n / 2);
+        expect(await undispatchedEvents(stack.db, free.workspaceId)).toBeGreaterThan(n / 2);
+
+        receiverPaid.open();
+        receiverFree.open();
+        await receiverPaid.waitFor(n, 90_000);
+        await receiverFree.waitFor(n, 90_000);
+
+        // While both had a backlog (until the paid workspace's last delivery arrived), the paid one
+        // got ~3 of every 4 deliveries; equal turns would give it ~1 of 2 (n of the first 2n).
+        const lastPaid = receiverPaid.requests[n - 1].at;
+        const freeMeanwhile = receiverFree.requests.filter((r) => r.at <= lastPaid).length;
+        console.log(`while the weight-3 workspace got its ${n} deliveries, the weight-1 one got ${freeMeanwhile}`);
+        expect(freeMeanwhile).toBeLessThan(n * 0.6);
+        expect(freeMeanwhile).toBeGreaterThan(n / 6);
+        await eventually(async () => (await undispatchedEvents(stack.db, free.workspaceId)) === 0, 30_000, 'all dispatched');
+      } finally {
+        receiverPaid.open();
+        receiverFree.open();
+        await receiverPaid.close();
+        await receiverFree.close();
+      }
+    },
+  );
+});
