@@ -93,10 +93,10 @@ export const ConfigSchema = z.object({
   HOOKFLOW_WORKER_SLOTS: z.coerce.number().int().min(1).max(2000).default(DEFAULT_WORKER_SLOTS),
   /**
    * Pacing of a process that runs the API and a worker (`hookflow start`): deliveries it has
-   * started that its worker has not picked up yet, at most (default: 8, or HOOKFLOW_WORKER_SLOTS if
-   * fewer; see DEFAULT_DISPATCH_AHEAD). A
-   * burst then waits in the dispatcher's round robin across workspaces rather than in Temporal's
-   * queues, where another workspace's next delivery would wait behind it. 0 turns pacing off.
+   * started that its worker has not picked up yet, at most (default: DEFAULT_DISPATCH_AHEAD, 8,
+   * or HOOKFLOW_WORKER_SLOTS if fewer). A burst then waits in the dispatcher's weighted turns
+   * across workspaces rather than in Temporal's queues and the worker, where another workspace's
+   * next delivery would wait behind it. 0 turns pacing off.
    */
   HOOKFLOW_DISPATCH_AHEAD: z.coerce.number().int().min(0).max(100_000).optional(),
   /**
