@@ -3,17 +3,17 @@ import { givenReceiver } from './receiver';
 import { api, givenWorkspace, type Stack } from './stack';
 
 /**
- * Two workspaces with a webhook each: A's receiver holds every answer until `receiverA.open()`
- * (its first deliveries occupy the worker's slots), B's answers at once. `close` opens and
- * closes both receivers.
+ * Two workspaces with a webhook each, on a receiver of their own; a gated receiver holds every
+ * answer until its `open()`. `close` opens and closes both receivers.
  */
-export async function givenBusyAndQuietWorkspaces(stack: Stack) {
+export async function givenTwoWorkspaces(stack: Stack, gated: { a: boolean; b: boolean }) {
   const a = await givenWorkspace(stack.db);
   const b = await givenWorkspace(stack.db);
-  const receiverA = await givenReceiver({ gated: true });
-  const receiverB = await givenReceiver();
+  const receiverA = await givenReceiver({ gated: gated.a });
+  const receiverB = await givenReceiver({ gated: gated.b });
   const close = async () => {
     receiverA.open();
+    receiverB.open();
     await receiverA.close();
     await receiverB.close();
   };
@@ -27,4 +27,12 @@ export async function givenBusyAndQuietWorkspaces(stack: Stack) {
     throw err;
   }
   return { a, b, receiverA, receiverB, ca, cb, close };
+}
+
+/**
+ * Two workspaces with a webhook each: A's receiver holds every answer until `receiverA.open()`
+ * (its first deliveries occupy the worker's slots), B's answers at once.
+ */
+export function givenBusyAndQuietWorkspaces(stack: Stack) {
+  return givenTwoWorkspaces(stack, { a: true, b: false });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { givenReceiver } from '../helpers/receiver';
-import { api, givenWorkspace, undispatchedEvents, useStack } from '../helpers/stack';
+import { undispatchedEvents, useStack } from '../helpers/stack';
+import { givenTwoWorkspaces } from '../helpers/two-workspaces';
 import { eventually } from '../helpers/wait';
 
 // Two delivery slots, so the paced dispatcher (at most 2 starts ahead of the worker) is where a
@@ -12,17 +12,11 @@ describe('fairness weights in the dispatcher', () => {
     'starts a weight-3 workspace three times as often as a weight-1 workspace while both have a backlog',
     { timeout: 120_000 },
     async () => {
-      const paid = await givenWorkspace(stack.db);
-      const free = await givenWorkspace(stack.db);
-      await stack.db('workspaces').where({ id: paid.workspaceId }).update({ fairness_weight: 3 });
       // Both receivers hold their answers until both backlogs are queued in the dispatcher.
-      const receiverPaid = await givenReceiver({ gated: true });
-      const receiverFree = await givenReceiver({ gated: true });
-      const cp = api(stack.url, paid.key);
-      const cf = api(stack.url, free.key);
+      const two = await givenTwoWorkspaces(stack, { a: true, b: true });
+      const { a: paid, b: free, receiverA: receiverPaid, receiverB: receiverFree, ca: cp, cb: cf } = two;
       try {
-        expect((await cp.post('/v1/webhooks', { url: receiverPaid.url, events: ['*'] })).status).toBe(201);
-        expect((await cf.post('/v1/webhooks', { url: receiverFree.url, events: ['*'] })).status).toBe(201);
+        await stack.db('workspaces').where({ id: paid.workspaceId }).update({ fairness_weight: 3 });
         const n = 40;
         for (let i = 0; i < n; i++) {
           expect((await cf.post('/v1/events', { type: 'task.created', data: { i } })).status).toBe(202);
@@ -46,10 +40,7 @@ describe('fairness weights in the dispatcher', () => {
         expect(freeMeanwhile).toBeGreaterThan(n / 6);
         await eventually(async () => (await undispatchedEvents(stack.db, free.workspaceId)) === 0, 30_000, 'all dispatched');
       } finally {
-        receiverPaid.open();
-        receiverFree.open();
-        await receiverPaid.close();
-        await receiverFree.close();
+        await two.close();
       }
     },
   );
