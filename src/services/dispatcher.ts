@@ -14,8 +14,9 @@ export interface DispatcherOptions {
    */
   ahead?: { limit: number; expireMs: number } | null;
   /**
-   * Ingest first (see IngestHold): starts wait while a burst of publishes is being stored, never
-   * while the backlog is past half its limit; null or absent for none.
+   * Ingest first (see IngestHold): the starts of a workspace wait while a burst of its publishes
+   * is being stored (other workspaces' go on), never while the backlog is past half its limit;
+   * null or absent for none.
    */
   ingestHold?: IngestHoldOptions | null;
 }
@@ -54,7 +55,7 @@ function unreachable(err: unknown): boolean {
 /**
  * Starts the workflows of accepted events after their commit, so a publisher never waits on
  * Temporal. Deliveries wait in one FIFO per workspace and the workspaces take turns by their
- * fairness weights (FairRing; equal weights: round robin), a bounded number at a time, so one
+ * fairness weights (FairRing; equal weights: round robin; an idle one goes next), a bounded number at a time, so one
  * workspace's burst does not hold back another's first delivery here either (Temporal's
  * fairness keys do the same in the task queue). Eager start where the local worker has a free
  * slot is the SDK's: it falls back to the task queue.
@@ -72,6 +73,9 @@ export class Dispatcher {
   private inFlight = 0;
   private pausedUntil = 0;
   private pauseTimer: NodeJS.Timeout | null = null;
+  /** Workspaces whose burst the current ingest hold is for. */
+  private readonly bursting = new Set<string>();
+  private holdTimer: NodeJS.Timeout | null = null;
   private expiryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly idle = new Set<() => void>();
@@ -90,9 +94,14 @@ export class Dispatcher {
     this.hold = opts.ingestHold ? new IngestHold(opts.ingestHold) : null;
   }
 
-  /** Publishes are arriving together (a burst): starts may wait for it (see `ingestHold`). */
-  noteIngest(): void {
-    this.hold?.note(Date.now());
+  /**
+   * Publishes of these workspaces are arriving together (a burst): their starts may wait for it
+   * (see `ingestHold`); other workspaces' starts go on.
+   */
+  noteIngest(workspaces: Iterable<string>): void {
+    if (!this.hold) return;
+    this.hold.note(Date.now());
+    for (const ws of workspaces) this.bursting.add(ws);
   }
 
   /** A worker of this process began a delivery's attempt: room for the next start. */
@@ -152,6 +161,7 @@ export class Dispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    if (this.holdTimer) clearTimeout(this.holdTimer);
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     for (const e of this.events.values()) {
       e.failed = true;
@@ -174,9 +184,12 @@ export class Dispatcher {
     this.queued++;
   }
 
-  /** The next delivery: the workspaces with queued work take turns (FairRing). */
-  private next(): Item | undefined {
-    const ws = this.ring.take();
+  /**
+   * The next delivery: the workspaces with queued work take turns (FairRing), among those that
+   * `allowed` accepts.
+   */
+  private next(allowed?: (workspace: string) => boolean): Item | undefined {
+    const ws = this.ring.take(allowed);
     if (ws === undefined) return undefined;
     const q = this.queues.get(ws)!;
     const item = q.shift()!;
@@ -189,23 +202,36 @@ export class Dispatcher {
   private pump(): void {
     if (this.stopped || this.pauseTimer) return;
     const now = Date.now();
-    const held = this.hold && this.queued ? this.hold.waitMs(now, this.backlog * 2 > this.opts.maxBacklog) : 0;
-    const wait = Math.max(this.pausedUntil - now, held);
-    if (wait > 0) {
+    if (this.pausedUntil > now) {
       this.pauseTimer = setTimeout(() => {
         this.pauseTimer = null;
         this.pump();
-      }, wait);
+      }, this.pausedUntil - now);
       this.pauseTimer.unref();
       return;
     }
+    const held = this.hold && this.queued ? this.hold.waitMs(now, this.backlog * 2 > this.opts.maxBacklog) : 0;
+    if (held === 0) this.bursting.clear();
+    else this.pumpAfterHold(held);
     while (this.inFlight < this.concurrency && this.queued) {
       if (this.ahead && !this.ahead.hasRoom(now)) return this.pumpAtExpiry();
-      const item = this.next()!;
+      // While a burst is stored, its workspaces' starts wait; the others' go on.
+      const item = this.next(held > 0 ? (ws) => !this.bursting.has(ws) : undefined);
+      if (!item) return;
       this.ahead?.add(item.spec.delivery.id, now);
       this.inFlight++;
       void this.start(item);
     }
+  }
+
+  /** Starts are held for a burst: pump again when the hold ends, unless something comes first. */
+  private pumpAfterHold(ms: number): void {
+    if (this.holdTimer) return;
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = null;
+      this.pump();
+    }, ms);
+    this.holdTimer.unref();
   }
 
   /** The window is full: pump again when its oldest entry expires, unless a pickup comes first. */

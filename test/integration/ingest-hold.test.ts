@@ -12,7 +12,11 @@ const stack = useStack();
  * dispatcher has the given hold; returns how many events were published and how many were not
  * dispatched yet as the burst ended, once every delivery has arrived.
  */
-async function burst(ingestHold: IngestHoldOptions | null): Promise<{ published: number; held: number }> {
+async function burst(
+  ingestHold: IngestHoldOptions | null,
+  /** Runs once, a second into the burst (another workspace's publish). */
+  meanwhile?: (server: { url: string }) => Promise<void>,
+): Promise<{ published: number; held: number }> {
   const dispatcher = new Dispatcher(stack.deps.dispatch, { maxBacklog: 10_000, ingestHold });
   const server = await givenApi({ ...stack.deps, dispatcher });
   const ws = await givenWorkspace(stack.db);
@@ -23,14 +27,14 @@ async function burst(ingestHold: IngestHoldOptions | null): Promise<{ published:
     expect((await client.post('/v1/webhooks', { url: receiver.url, events: ['*'] })).status).toBe(201);
     let published = 0;
     const until = Date.now() + 2_000;
-    await Promise.all(
-      Array.from({ length: 8 }, async (_, p) => {
-        for (let i = 0; Date.now() < until && published < 240; i++) {
-          expect((await client.post('/v1/events', { type: 'bulk.import', data: { p, i } })).status).toBe(202);
-          published++;
-        }
-      }),
-    );
+    const producers = Array.from({ length: 8 }, async (_, p) => {
+      for (let i = 0; Date.now() < until && published < 240; i++) {
+        expect((await client.post('/v1/events', { type: 'bulk.import', data: { p, i } })).status).toBe(202);
+        published++;
+      }
+    });
+    const other = meanwhile ? new Promise((r) => setTimeout(r, 1_000)).then(() => meanwhile(server)) : null;
+    await Promise.all([...producers, other]);
     const held = await undispatched();
     // Once publishes stop, the hold ends and nothing is lost.
     await eventually(async () => (await undispatched()) === 0, 30_000, 'every event dispatched');
@@ -59,5 +63,28 @@ describe('ingest first', () => {
     // Without it the dispatcher starts events while the burst goes on (what the assertion above
     // would see if the hold did nothing).
     expect(none.published - none.held).toBeGreaterThan(8);
+  });
+
+  it("holds only the bursting workspace's starts: another workspace's event starts during the burst", { timeout: 180_000 }, async () => {
+    const quiet = await givenWorkspace(stack.db);
+    const quietReceiver = await givenReceiver();
+    try {
+      let deliveredDuring = false;
+      const hold = await burst({ quietMs: 1_000, maxHoldMs: 10_000, minRunMs: 250 }, async (server) => {
+        const client = api(server.url, quiet.key);
+        expect((await client.post('/v1/webhooks', { url: quietReceiver.url, events: ['*'] })).status).toBe(201);
+        expect((await client.post('/v1/events', { type: 'order.paid', data: { n: 1 } })).status).toBe(202);
+        // Still inside the burst (it runs for two seconds): the quiet workspace's delivery arrives.
+        deliveredDuring = await quietReceiver.waitFor(1, 800).then(
+          () => true,
+          () => false,
+        );
+      });
+      console.log(`burst: ${hold.held} of ${hold.published} held; the other workspace's event delivered during it: ${deliveredDuring}`);
+      expect(hold.held).toBeGreaterThanOrEqual(hold.published - 8);
+      expect(deliveredDuring).toBe(true);
+    } finally {
+      await quietReceiver.close();
+    }
   });
 });

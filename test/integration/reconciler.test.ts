@@ -55,7 +55,9 @@ describe('reconciler', () => {
       // A second pass (e.g. another replica racing) starts nothing new. runOnce returns after
       // its start calls answered, so a new run would exist by now under the same workflow id.
       await stack.db('events').where({ id: eventId }).update({ dispatched_at: null });
-      expect(await reconciler.runOnce()).toBe(1);
+      // Test files share one database: another file's undispatched events may be in the pass too.
+      expect(await reconciler.runOnce()).toBeGreaterThanOrEqual(1);
+      await eventually(async () => (await getEvent(stack.db, workspaceId, eventId))?.dispatched_at, 10_000, 'marked again');
       expect(await workflowClosed(stack.client, workflowId)).toEqual(done);
       expect(receiver.requests).toHaveLength(1);
     } finally {

@@ -36,13 +36,28 @@ describe('FairRing (the dispatcher: whose start is next)', () => {
     expect(turns({ a: 3, b: 1 }, 40).join('')).not.toMatch(/aaaa/);
   });
 
-  it('gives a key that joins late its turn within one round, not after the others drain', () => {
+  it('gives a key that joins after being idle the next turn, ahead of a busy key', () => {
     const ring = new FairRing();
     ring.join('busy', 1);
     for (let i = 0; i < 1000; i++) ring.join(ring.take()!, 1);
     ring.join('quiet', 1);
-    const next = [ring.take(), ring.take()];
-    expect(next).toContain('quiet');
+    expect(ring.take()).toBe('quiet');
+  });
+
+  it('then shares by weight: going idle forfeits turns instead of saving them up', () => {
+    const ring = new FairRing();
+    ring.join('busy', 1);
+    for (let i = 0; i < 1000; i++) ring.join(ring.take()!, 1);
+    // 'quiet' comes back with six deliveries after 1000 of busy's turns.
+    let quietLeft = 6;
+    ring.join('quiet', 1);
+    const order: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const k = ring.take()!;
+      order.push(k);
+      if (k === 'busy' || --quietLeft > 0) ring.join(k, 1);
+    }
+    expect(order.join(' ')).toBe('quiet busy quiet busy quiet busy quiet busy quiet busy quiet busy');
   });
 
   it('keeps one place per key, and empties', () => {
@@ -61,15 +76,30 @@ describe('FairRing (the dispatcher: whose start is next)', () => {
     expect(count(turns({ a: 0, b: 1 }, 20))).toEqual({ a: 10, b: 10 });
   });
 
-  it('orders many keys by their next turn (heap), joiners in order on a tie', () => {
+  it('orders many keys by their turns (heap): joiners in order, then by weight', () => {
     const ring = new FairRing();
     const weight = (i: number) => 1 + (i % 4);
     for (let i = 0; i < 500; i++) ring.join(`k${i}`, weight(i));
     const order: number[] = [];
-    for (let k = ring.take(); k !== undefined; k = ring.take()) order.push(Number(k.slice(1)));
-    expect(order).toHaveLength(500);
-    // Weight 4 first (turn at 1/4), then 3, 2, 1; within a weight, in join order.
-    const expected = [...Array(500).keys()].sort((a, b) => weight(b) - weight(a) || a - b);
-    expect(order).toEqual(expected);
+    const seen = new Set<string>();
+    for (let k = ring.take(); k !== undefined; k = ring.take()) {
+      order.push(Number(k.slice(1)));
+      // Each key has two deliveries: it joins again after its first turn.
+      if (!seen.has(k)) ring.join(k, weight(Number(k.slice(1))));
+      seen.add(k);
+    }
+    expect(order).toHaveLength(1000);
+    // First turns at the same virtual time, in join order; second turns 1/weight later:
+    // weight 4 first, then 3, 2, 1, each in join order.
+    const keys = [...Array(500).keys()];
+    expect(order).toEqual([...keys, ...[...keys].sort((a, b) => weight(b) - weight(a) || a - b)]);
+  });
+
+  it('passes over the keys that `allowed` refuses, which keep their turns', () => {
+    const ring = new FairRing();
+    for (const k of ['a', 'b', 'c']) ring.join(k);
+    expect(ring.take((k) => k !== 'a')).toBe('b');
+    expect(ring.take((k) => k === 'z')).toBeUndefined();
+    expect([ring.take(), ring.take(), ring.take()]).toEqual(['a', 'c', undefined]);
   });
 });

@@ -120,6 +120,17 @@ function deliveriesOf(ctx: repo.PublishContext, item: PublishItem, eventId: stri
 }
 
 /**
+ * The workspaces whose publishes make a batch a burst: those with several events in it, or, when
+ * each has one, all of them (many workspaces publishing at once).
+ */
+export function burstingWorkspaces(items: { workspaceId: string }[]): string[] {
+  const counts = new Map<string, number>();
+  for (const { workspaceId } of items) counts.set(workspaceId, (counts.get(workspaceId) ?? 0) + 1);
+  const several = [...counts].filter(([, n]) => n > 1).map(([ws]) => ws);
+  return several.length ? several : [...counts.keys()];
+}
+
+/**
  * Publishes a batch of events (see Batcher): one query loads the publish context of every
  * (workspace, type) of the batch, one statement stores every event with its deliveries. An
  * event that fails its own checks fails alone; when the statement fails, the events are stored
@@ -127,7 +138,7 @@ function deliveriesOf(ctx: repo.PublishContext, item: PublishItem, eventId: stri
  */
 async function publishBatch(db: Db, dispatcher: Dispatcher, items: PublishItem[]): Promise<Published[]> {
   // Publishes arriving together are a burst: the dispatcher lets it be stored first.
-  if (items.length > 1) dispatcher.noteIngest();
+  if (items.length > 1) dispatcher.noteIngest(burstingWorkspaces(items));
   const keyOf = (k: repo.PublishKey) => `${k.workspaceId}\u0000${k.type}`;
   const wanted = items.map((i): repo.PublishKey => ({ workspaceId: i.workspaceId, type: i.body.type }));
   const distinct = [...new Map(wanted.map((k) => [keyOf(k), k])).values()];
