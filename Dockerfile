@@ -27,14 +27,13 @@ RUN npm run build \
 # ---- runtime: production dependencies + dist/ ----------------------------------------------
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
-# MALLOC_* (and --max-semi-space-size=1 below): fewer glibc malloc arenas for the Temporal SDK's
-# threads, large blocks handed back to the system when freed, and a small V8 young generation,
-# as `npm start` runs; see docs/benchmarks.md for the memory they save.
+# jemalloc, which scripts/node.sh (the entrypoint, as `npm start` runs) preloads, with
+# --max-semi-space-size=1 below: see docs/benchmarks.md for the memory they save.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libjemalloc2 \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
-    HOOKFLOW_SKIP_TOOLS=1 \
-    MALLOC_ARENA_MAX=2 \
-    MALLOC_MMAP_THRESHOLD_=131072 \
-    MALLOC_TRIM_THRESHOLD_=131072
+    HOOKFLOW_SKIP_TOOLS=1
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
 # @temporalio/worker (with webpack and @swc/core) is a production dependency: the worker bundles
@@ -60,5 +59,5 @@ RUN node -e "require('./dist/src/temporal/worker.js').workflowBundle().then(() =
 RUN mkdir -p /app/.hookflow && chown node:node /app/.hookflow
 USER node
 EXPOSE 3000
-ENTRYPOINT ["node", "--max-semi-space-size=1", "dist/src/cli.js"]
+ENTRYPOINT ["sh", "scripts/node.sh", "--max-semi-space-size=1", "dist/src/cli.js"]
 CMD ["api"]

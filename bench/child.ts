@@ -8,6 +8,8 @@
  *   hookflow  startHookflow(config, roles): the API and the worker in this process, or one role
  * The messages are in bench/protocol.ts.
  */
+// First: the allocator's preload stays out of the processes this one starts.
+import '../src/allocator';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';

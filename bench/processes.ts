@@ -16,18 +16,16 @@ export interface RpcChild {
 /**
  * How `npm start` / `npm run hookflow` (package.json) and the Docker image run Hookflow's
  * process, which the hookflow children copy (docs/benchmarks.md has what each saves):
- * - fewer glibc malloc arenas for the Temporal SDK's threads, and a small V8 young generation
- *   (~80 MB less RSS measured, same CPU per delivery; 1 MB semi-spaces instead of 2: another
- *   ~60 MB less with 10,000 sleepers);
- * - glibc's mmap and trim thresholds fixed at 128 KB: large blocks go back to the system when
- *   freed instead of staying in the heap after a burst (~50 MB less RSS after a run);
+ * - through scripts/node.sh, which sets the allocator up (jemalloc when the system has it,
+ *   else glibc with fewer arenas and its mmap and trim thresholds at 128 KB) and execs node;
+ * - a small V8 young generation (1 MB semi-spaces: ~60 MB less RSS with 10,000 sleepers);
  * - from source, tsx's CommonJS hook in the main thread (`--require tsx/cjs`) instead of its ESM
  *   loader thread (`--import tsx`, a second V8 isolate: ~25 MB). The Docker image runs the
  *   compiled JavaScript and needs neither.
  * test/unit/package-scripts.test.ts keeps the three in step.
  */
 export const HOOKFLOW_PROCESS = {
-  env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' },
+  launcher: 'scripts/node.sh',
   nodeFlags: ['--max-semi-space-size=1'],
   sourceLoader: ['--require', 'tsx/cjs'],
 };
@@ -38,12 +36,15 @@ export async function forkChild(abort: Abort, label: string, cpuProfDir?: string
   // One directory per process: Node writes one profile per thread (main, workers, …).
   const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.join(cpuProfDir, label)] : [];
   // Every mode's child loads its TypeScript the same way, so their RSS compare.
-  const shipped = label.startsWith('hookflow') ? HOOKFLOW_PROCESS : { env: {}, nodeFlags: [] };
+  const hookflow = label.startsWith('hookflow');
+  const shipped = hookflow ? HOOKFLOW_PROCESS : { nodeFlags: [] };
   const child: ChildProcess = fork(path.join(__dirname, 'child.ts'), [], {
+    // The hookflow children start as Hookflow does: node exec'd by the launcher.
+    ...(hookflow ? { execPath: path.resolve(__dirname, '..', HOOKFLOW_PROCESS.launcher) } : {}),
     execArgv: [...shipped.nodeFlags, ...HOOKFLOW_PROCESS.sourceLoader, '--expose-gc', ...prof],
     // The child's stdout (pino logs) goes to our stderr: stdout is the report.
     stdio: ['ignore', 2, 2, 'ipc'],
-    env: { ...process.env, ...shipped.env },
+    env: process.env,
   });
   let nextId = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './allocator';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, StartupError, type Config } from './config';
 import path from 'node:path';

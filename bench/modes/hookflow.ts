@@ -4,6 +4,7 @@
  * and the worker share one process (as `hookflow start`); with N, one process runs the API role
  * and N run the worker role (as `hookflow api` and `hookflow worker`).
  */
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Role } from '../../src/runtime';
 import type { BenchContext } from '../context';
@@ -14,7 +15,7 @@ import { runScale } from '../hookflow/scale';
 import { runTimers } from '../hookflow/timers';
 import { HookflowApi } from '../hookflow/api';
 import { HOOKFLOW_EVENT, type HookflowRun } from '../hookflow/run';
-import { forkChild } from '../processes';
+import { forkChild, HOOKFLOW_PROCESS } from '../processes';
 import type { HookflowInfo, InitMessage, WorkspaceInfo } from '../protocol';
 import type { Target } from '../probes';
 import type { SetupMode } from './mode';
@@ -39,7 +40,15 @@ function hookflowEnv(ctx: BenchContext): Record<string, string> {
 }
 
 export function hookflowLayout(workers: number): string {
-  return workers === 0 ? 'api+worker in one process' : `1 api process + ${workers} worker process${workers > 1 ? 'es' : ''}`;
+  const layout = workers === 0 ? 'api+worker in one process' : `1 api process + ${workers} worker process${workers > 1 ? 'es' : ''}`;
+  return `${layout}, ${launcherAllocator()}`;
+}
+
+/** What scripts/node.sh preloads on this machine: the hookflow processes' allocator. */
+function launcherAllocator(): string {
+  const script = path.resolve(__dirname, '..', '..', HOOKFLOW_PROCESS.launcher);
+  const lib = execFileSync('sh', [script, '-p', 'process.env.LD_PRELOAD || ""'], { encoding: 'utf8' }).trim();
+  return lib ? `jemalloc (${lib})` : 'glibc malloc';
 }
 
 export const setupHookflow: SetupMode = async (ctx, cleanup) => {
