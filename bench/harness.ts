@@ -23,7 +23,7 @@ import { CleanupStack } from '../src/cleanup';
 import { Abort, type BenchContext } from './context';
 import { setupCeiling } from './modes/ceiling';
 import { setupFloor } from './modes/floor';
-import { hookflowLayout, setupHookflow } from './modes/hookflow';
+import { hookflowAllocator, hookflowLayout, setupHookflow } from './modes/hookflow';
 import { setupLimit } from './modes/limit';
 import type { SetupMode } from './modes/mode';
 import { DEFAULTS, publicOptions, type BenchOptions, type Mode } from './options';
@@ -103,6 +103,7 @@ function emptyResult(opts: BenchOptions, startedAt: number, dataDir: string): Be
       temporalFlags: null,
       dataDir,
       hookflowLayout: hookflowLayout(opts.workers),
+      hookflowAllocator: hookflowAllocator(),
     },
     modes: {},
     ratios: computeRatios({}),
@@ -169,7 +170,9 @@ export async function runBench(input: Partial<BenchOptions> = {}): Promise<Bench
           `(hookflow: webhook retry_policy schedule ['1s']; floor and limit: activity retry initialInterval 1 s; ceiling: setTimeout 1 s)`,
       );
     }
-    result.notes.push(`worker RSS and CPU: the mode's own processes; hookflow ran as ${result.stack.hookflowLayout}`);
+    result.notes.push(
+      `worker RSS and CPU: the mode's own processes; hookflow ran as ${result.stack.hookflowLayout}, ${result.stack.hookflowAllocator}`,
+    );
     result.notes.push('the producer and the receivers run in the harness process, not in the worker');
     result.ok = result.errors.length === 0 && receivers.counters.verificationFailures === 0 && receivers.counters.badBodies === 0;
   } catch (err) {

@@ -25,7 +25,7 @@ function header(r: BenchResult): string[] {
     `machine: ${r.machine.cpus} cores (${r.machine.cpuModel}), ${(r.machine.memoryBytes / 2 ** 30).toFixed(1)} GiB RAM, node ${r.machine.node}, ${r.machine.platform}`,
   );
   out.push(
-    `stack: ${r.stack.postgres} PostgreSQL, ${r.stack.temporal === 'dev-server' ? `Temporal dev server (${r.machine.temporalCli ?? 'temporal'})` : 'external Temporal'}; hookflow: ${r.stack.hookflowLayout}`,
+    `stack: ${r.stack.postgres} PostgreSQL, ${r.stack.temporal === 'dev-server' ? `Temporal dev server (${r.machine.temporalCli ?? 'temporal'})` : 'external Temporal'}; hookflow: ${r.stack.hookflowLayout}, ${r.stack.hookflowAllocator}`,
   );
   return out;
 }

@@ -147,6 +147,8 @@ export interface BenchResult {
     dataDir: string;
     /** How Hookflow ran: `api+worker` in one process, or `api + N workers`. */
     hookflowLayout: string;
+    /** The hookflow processes' malloc (scripts/node.sh). */
+    hookflowAllocator: string;
   };
   modes: Partial<Record<Mode, ModeResult>>;
   /** Of deliveries/s; the *Closed variants of closed/s (workflows closed, see PhaseResult). */

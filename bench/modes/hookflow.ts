@@ -40,12 +40,11 @@ function hookflowEnv(ctx: BenchContext): Record<string, string> {
 }
 
 export function hookflowLayout(workers: number): string {
-  const layout = workers === 0 ? 'api+worker in one process' : `1 api process + ${workers} worker process${workers > 1 ? 'es' : ''}`;
-  return `${layout}, ${launcherAllocator()}`;
+  return workers === 0 ? 'api+worker in one process' : `1 api process + ${workers} worker process${workers > 1 ? 'es' : ''}`;
 }
 
 /** What scripts/node.sh preloads on this machine: the hookflow processes' allocator. */
-function launcherAllocator(): string {
+export function hookflowAllocator(): string {
   const script = path.resolve(__dirname, '..', '..', HOOKFLOW_PROCESS.launcher);
   const lib = execFileSync('sh', [script, '-p', 'process.env.LD_PRELOAD || ""'], { encoding: 'utf8' }).trim();
   return lib ? `jemalloc (${lib})` : 'glibc malloc';

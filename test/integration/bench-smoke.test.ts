@@ -100,6 +100,7 @@ describe('bench harness smoke run', () => {
     });
     expectClean(result);
     expect(result.stack.hookflowLayout).toBe('1 api process + 2 worker processes');
+    expect(result.stack.hookflowAllocator).toMatch(/^(jemalloc \(.+\)|glibc malloc)$/);
     const burst = result.burst!;
     expect(burst.deliveries).toBe(20 * 2);
     expect(burst.acceptedPerSec).toBeGreaterThan(0);
