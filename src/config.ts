@@ -101,8 +101,9 @@ export const ConfigSchema = z.object({
   HOOKFLOW_DISPATCH_AHEAD: z.coerce.number().int().min(0).max(100_000).optional(),
   /**
    * Ingest first: while concurrent publishes of a workspace keep arriving (a burst), the
-   * dispatcher holds that workspace's starts (others' go on) for up to this many milliseconds at a time, so the burst is stored at the database's
-   * speed; then starts run (at least 250 ms) before another hold. 0 turns it off.
+   * dispatcher holds that workspace's starts (others' go on) for up to this many milliseconds at
+   * a time, so the burst is stored at the database's speed; then starts run (at least 250 ms)
+   * before another hold. 0 turns it off.
    */
   HOOKFLOW_INGEST_HOLD_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   /** Seconds after which the reconciler re-dispatches an undispatched event. */

@@ -55,10 +55,10 @@ function unreachable(err: unknown): boolean {
 /**
  * Starts the workflows of accepted events after their commit, so a publisher never waits on
  * Temporal. Deliveries wait in one FIFO per workspace and the workspaces take turns by their
- * fairness weights (FairRing; equal weights: round robin; an idle one goes next), a bounded number at a time, so one
- * workspace's burst does not hold back another's first delivery here either (Temporal's
- * fairness keys do the same in the task queue). Eager start where the local worker has a free
- * slot is the SDK's: it falls back to the task queue.
+ * fairness weights (FairRing; equal weights: round robin; an idle one goes next), a bounded
+ * number at a time, so one workspace's burst does not hold back another's first delivery here
+ * either (Temporal's fairness keys do the same in the task queue). Eager start where the local
+ * worker has a free slot is the SDK's: it falls back to the task queue.
  *
  * Memory only: a crash loses the queue, not the events, whose rows stay undispatched until the
  * reconciler starts them. A failed start (Temporal down) pauses the dispatcher and is retried,

@@ -1,7 +1,7 @@
 /**
  * Ingest first: while concurrent publishes keep arriving (a burst), the dispatcher's starts wait
- * (the bursting workspaces' only: see Dispatcher.noteIngest and burstingWorkspaces),
- * so that the burst is stored at the database's speed instead of beside its own deliveries in
+ * (the bursting workspaces' only: see Dispatcher.noteIngest and burstingWorkspaces), so that
+ * the burst is stored at the database's speed instead of beside its own deliveries in
  * the same process (measured: a 1,000-event burst from 50 producers accepted at ~1,400 events/s
  * with it, ~520 without, docs/benchmarks.md). The deliveries lose nothing: the same work starts
  * right after, at the worker's pace.
