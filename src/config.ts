@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_WORKER_SLOTS } from './temporal/worker-slots';
+import { DEFAULT_DISPATCH_AHEAD_SHARED } from './services/ahead';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no', '']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
@@ -99,6 +100,13 @@ export const ConfigSchema = z.object({
    * next delivery would wait behind it. 0 turns pacing off.
    */
   HOOKFLOW_DISPATCH_AHEAD: z.coerce.number().int().min(0).max(100_000).optional(),
+  /**
+   * One workspace's share of that window while other workspaces are publishing too (started
+   * something in the last 2 s): a busy workspace keeps at most this many starts ahead of the
+   * worker, so another's delivery shares the machine with less of its burst; alone, a workspace
+   * uses the whole window. 0 (or at least HOOKFLOW_DISPATCH_AHEAD) turns the share off.
+   */
+  HOOKFLOW_DISPATCH_AHEAD_SHARED: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_DISPATCH_AHEAD_SHARED),
   /**
    * Ingest first: while concurrent publishes of a workspace keep arriving (a burst), the
    * dispatcher holds that workspace's starts (others' go on) for up to this many milliseconds at

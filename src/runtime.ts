@@ -11,7 +11,7 @@ import { startTelemetry } from './telemetry';
 import { DEFAULT_TEMPORAL_UI_URL } from './temporal/links';
 import { createDbMetrics, type Metrics } from './metrics';
 import type { DispatchDeps } from './services/dispatch';
-import { AHEAD_EXPIRE_MS, DEFAULT_DISPATCH_AHEAD } from './services/ahead';
+import { AHEAD_ACTIVE_MS, AHEAD_EXPIRE_MS, DEFAULT_DISPATCH_AHEAD } from './services/ahead';
 import { Dispatcher } from './services/dispatcher';
 import { INGEST_MIN_RUN_MS, INGEST_QUIET_MS } from './services/ingest-hold';
 import { startApiRole } from './start/api-role';
@@ -81,7 +81,9 @@ export async function startHookflow(
     const dispatch: DispatchDeps = { db, client, taskQueue: config.TEMPORAL_TASK_QUEUE, eager, log };
     // Pacing needs this process's worker to see its starts picked up (AheadWindow).
     const aheadLimit = config.HOOKFLOW_DISPATCH_AHEAD ?? Math.min(DEFAULT_DISPATCH_AHEAD, config.HOOKFLOW_WORKER_SLOTS);
-    const ahead = roles.includes('worker') && aheadLimit > 0 ? { limit: aheadLimit, expireMs: AHEAD_EXPIRE_MS } : null;
+    const shared = config.HOOKFLOW_DISPATCH_AHEAD_SHARED;
+    const share = shared > 0 && shared < aheadLimit ? { limit: shared, activeMs: AHEAD_ACTIVE_MS } : null;
+    const ahead = roles.includes('worker') && aheadLimit > 0 ? { limit: aheadLimit, expireMs: AHEAD_EXPIRE_MS, share } : null;
     const holdMs = config.HOOKFLOW_INGEST_HOLD_MS;
     const ingestHold = holdMs > 0 ? { quietMs: INGEST_QUIET_MS, maxHoldMs: holdMs, minRunMs: INGEST_MIN_RUN_MS } : null;
     const dispatcher = new Dispatcher(dispatch, { maxBacklog: config.HOOKFLOW_MAX_DISPATCH_BACKLOG, ahead, ingestHold });

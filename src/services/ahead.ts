@@ -23,8 +23,12 @@ const PICKUP_EWMA = 0.1;
  * Pure and clock-free: callers pass `now`.
  */
 export class AheadWindow {
-  /** Delivery id → when its start began; a Map iterates in insertion order, oldest first. */
-  private readonly started = new Map<string, number>();
+  /** Delivery id → when its start began and whose it is; a Map iterates in insertion order, oldest first. */
+  private readonly started = new Map<string, { at: number; workspace: string }>();
+  /** Workspace → its entries, and its fairness weight at its latest start. */
+  private readonly perWorkspace = new Map<string, { n: number; weight: number }>();
+  /** Workspace → its latest start and weight, while within `share.activeMs` (pruned lazily). */
+  private readonly lastStart = new Map<string, { at: number; weight: number }>();
 
   /** Moving average of the delay between a start and its pickup here (ms). */
   private pickupMs = 0;
@@ -33,6 +37,13 @@ export class AheadWindow {
     readonly limit: number,
     readonly expireMs: number,
     readonly maxExpireMs = expireMs * 12,
+    /**
+     * While another workspace has started something within `activeMs` (or still has a start in
+     * the window), one workspace keeps at most `limit` starts here, times its fairness weight
+     * over the smallest weight of the active workspaces; alone, it may fill the whole window.
+     * Null: no per-workspace share.
+     */
+    readonly share: AheadShare | null = null,
   ) {}
 
   /** How long an entry may wait for its pickup at present. */
@@ -44,41 +55,103 @@ export class AheadWindow {
     return this.started.size;
   }
 
-  /** Counts a start about to be made (before the call, so an early pickup finds it). */
-  add(deliveryId: string, now: number): void {
-    this.started.delete(deliveryId);
-    this.started.set(deliveryId, now);
+  /** Starts of `workspace` in the window. */
+  countOf(workspace: string): number {
+    return this.perWorkspace.get(workspace)?.n ?? 0;
+  }
+
+  /**
+   * Counts a start about to be made (before the call, so an early pickup finds it); `weight` is
+   * the workspace's fairness weight.
+   */
+  add(deliveryId: string, workspace: string, now: number, weight = 1): void {
+    this.remove(deliveryId);
+    this.started.set(deliveryId, { at: now, workspace });
+    this.perWorkspace.set(workspace, { n: this.countOf(workspace) + 1, weight });
+    if (this.share) {
+      this.lastStart.delete(workspace);
+      this.lastStart.set(workspace, { at: now, weight });
+    }
   }
 
   /** The start made nothing to pick up (already started, or it failed). */
   remove(deliveryId: string): boolean {
-    return this.started.delete(deliveryId);
+    const entry = this.started.get(deliveryId);
+    if (!entry) return false;
+    this.forget(deliveryId, entry.workspace);
+    return true;
   }
 
   /** A worker of this process began the delivery's attempt; its delay feeds the expiry. */
   pickedUp(deliveryId: string, now: number): boolean {
-    const at = this.started.get(deliveryId);
-    if (at === undefined) return false;
-    this.started.delete(deliveryId);
-    this.pickupMs += (Math.max(0, now - at) - this.pickupMs) * PICKUP_EWMA;
+    const entry = this.started.get(deliveryId);
+    if (entry === undefined) return false;
+    this.forget(deliveryId, entry.workspace);
+    this.pickupMs += (Math.max(0, now - entry.at) - this.pickupMs) * PICKUP_EWMA;
     return true;
   }
 
   /** Whether one more start fits at `now` (forgetting the expired entries first). */
   hasRoom(now: number): boolean {
     const expiry = this.currentExpiryMs;
-    for (const [id, at] of this.started) {
+    for (const [id, { at, workspace }] of this.started) {
       if (now - at < expiry) break;
-      this.started.delete(id);
+      this.forget(id, workspace);
     }
     return this.started.size < this.limit;
+  }
+
+  /**
+   * Whether one more start of `workspace` (of fairness `weight`) fits at `now`: room in the
+   * window and, while other workspaces are active, fewer than its share of it. The share grows
+   * with the weight (a workspace of weight 3 beside one of weight 1 keeps 3 shares), so that the
+   * pickups, which follow what is in the window, keep the dispatcher's weighted turns.
+   */
+  hasRoomFor(workspace: string, now: number, weight = 1): boolean {
+    if (!this.hasRoom(now)) return false;
+    const count = this.countOf(workspace);
+    if (!this.share || count < this.share.limit) return true;
+    const minWeight = this.minWeightOfOthers(workspace, now);
+    if (minWeight === null) return true;
+    return count < Math.max(1, Math.round((this.share.limit * weight) / Math.min(weight, minWeight)));
   }
 
   /** When the oldest entry expires, or null when there is none. */
   nextExpiry(): number | null {
     const oldest = this.started.values().next();
-    return oldest.done ? null : oldest.value + this.currentExpiryMs;
+    return oldest.done ? null : oldest.value.at + this.currentExpiryMs;
   }
+
+  /**
+   * The smallest fairness weight of the workspaces other than `workspace` that started something
+   * lately or still wait here; null when there are none.
+   */
+  private minWeightOfOthers(workspace: string, now: number): number | null {
+    for (const [ws, { at }] of this.lastStart) {
+      // Oldest first: the rest are later.
+      if (now - at < this.share!.activeMs) break;
+      this.lastStart.delete(ws);
+    }
+    let min: number | null = null;
+    for (const active of [this.lastStart, this.perWorkspace]) {
+      for (const [ws, { weight }] of active) if (ws !== workspace && (min === null || weight < min)) min = weight;
+    }
+    return min;
+  }
+
+  private forget(deliveryId: string, workspace: string): void {
+    this.started.delete(deliveryId);
+    const entry = this.perWorkspace.get(workspace);
+    if (entry && entry.n > 1) entry.n--;
+    else this.perWorkspace.delete(workspace);
+  }
+}
+
+export interface AheadShare {
+  /** Starts one workspace may keep in the window while others are active. */
+  limit: number;
+  /** How long after its latest start a workspace counts as active. */
+  activeMs: number;
 }
 
 /**
@@ -97,3 +170,11 @@ export const DEFAULT_DISPATCH_AHEAD = 8;
  * slower to pick up (see AheadWindow).
  */
 export const AHEAD_EXPIRE_MS = 5_000;
+
+/**
+ * One workspace's share of the window while others are active (HOOKFLOW_DISPATCH_AHEAD_SHARED).
+ */
+export const DEFAULT_DISPATCH_AHEAD_SHARED = 2;
+
+/** A workspace counts as active this long after its latest start. */
+export const AHEAD_ACTIVE_MS = 2_000;

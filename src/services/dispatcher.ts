@@ -1,4 +1,4 @@
-import { AheadWindow } from './ahead';
+import { AheadWindow, type AheadShare } from './ahead';
 import { FairRing } from './fair-ring';
 import { IngestHold, type IngestHoldOptions } from './ingest-hold';
 import { markDispatchedSoon, startDelivery, type DispatchDeps, type StartSpec } from './dispatch';
@@ -12,7 +12,7 @@ export interface DispatcherOptions {
    * Pacing, when this process also runs a worker: deliveries started and not yet picked up by
    * it, at most (see AheadWindow); null for no pacing (an API without a worker).
    */
-  ahead?: { limit: number; expireMs: number } | null;
+  ahead?: { limit: number; expireMs: number; share?: AheadShare | null } | null;
   /**
    * Ingest first (see IngestHold): the starts of a workspace wait while a burst of its publishes
    * is being stored (other workspaces' go on), never while the backlog is past half its limit;
@@ -90,7 +90,7 @@ export class Dispatcher {
     readonly opts: DispatcherOptions,
   ) {
     this.concurrency = opts.concurrency ?? 32;
-    this.ahead = opts.ahead ? new AheadWindow(opts.ahead.limit, opts.ahead.expireMs) : null;
+    this.ahead = opts.ahead ? new AheadWindow(opts.ahead.limit, opts.ahead.expireMs, undefined, opts.ahead.share ?? null) : null;
     this.hold = opts.ingestHold ? new IngestHold(opts.ingestHold) : null;
   }
 
@@ -188,8 +188,8 @@ export class Dispatcher {
    * The next delivery: the workspaces with queued work take turns (FairRing), among those that
    * `allowed` accepts.
    */
-  private next(allowed?: (workspace: string) => boolean): Item | undefined {
-    const ws = this.ring.take(allowed);
+  private next(allowed?: (workspace: string, weight: number) => boolean): Item | undefined {
+    const ws = this.ring.take(allowed && ((key) => allowed(key, this.queues.get(key)![0].spec.fairnessWeight ?? 1)));
     if (ws === undefined) return undefined;
     const q = this.queues.get(ws)!;
     const item = q.shift()!;
@@ -215,10 +215,15 @@ export class Dispatcher {
     else this.pumpAfterHold(held);
     while (this.inFlight < this.concurrency && this.queued) {
       if (this.ahead && !this.ahead.hasRoom(now)) return this.pumpAtExpiry();
-      // While a burst is stored, its workspaces' starts wait; the others' go on.
-      const item = this.next(held > 0 ? (ws) => !this.bursting.has(ws) : undefined);
-      if (!item) return;
-      this.ahead?.add(item.spec.delivery.id, now);
+      // While a burst is stored, its workspaces' starts wait; the others' go on. While several
+      // workspaces are active, each keeps no more than its share of the window.
+      const item = this.next((ws, weight) => !(held > 0 && this.bursting.has(ws)) && (this.ahead?.hasRoomFor(ws, now, weight) ?? true));
+      if (!item) {
+        // Those left wait for a pickup, or for their starts to expire (taken elsewhere).
+        if (this.ahead) this.pumpAtExpiry();
+        return;
+      }
+      this.ahead?.add(item.spec.delivery.id, item.spec.delivery.workspace_id, now, item.spec.fairnessWeight ?? 1);
       this.inFlight++;
       void this.start(item);
     }

@@ -3,11 +3,19 @@ import { undispatchedEvents, useStack } from '../helpers/stack';
 import { givenTwoWorkspaces } from '../helpers/two-workspaces';
 import { eventually } from '../helpers/wait';
 
-// Two delivery slots, so the paced dispatcher (at most 2 starts ahead of the worker) is where a
-// backlog waits and where the fairness weights have to count.
-const stack = useStack({ HOOKFLOW_WORKER_SLOTS: '2' });
+// Two delivery slots, so the paced dispatcher is where a backlog waits and where the fairness
+// weights have to count: with 2 starts ahead of the worker (the default for 2 slots), and with 8
+// ahead of which one workspace keeps at most 2 (times its weight over the other's) while the other
+// is active, the per-workspace share, which must not undo the weights.
+describe.each<{ window: string; env: Record<string, string> }>([
+  { window: '2 ahead', env: { HOOKFLOW_WORKER_SLOTS: '2' } },
+  {
+    window: '8 ahead, 2 per workspace',
+    env: { HOOKFLOW_WORKER_SLOTS: '2', HOOKFLOW_DISPATCH_AHEAD: '8', HOOKFLOW_DISPATCH_AHEAD_SHARED: '2' },
+  },
+])('fairness weights in the dispatcher ($window)', ({ env }) => {
+  const stack = useStack(env);
 
-describe('fairness weights in the dispatcher', () => {
   it(
     'starts a weight-3 workspace three times as often as a weight-1 workspace while both have a backlog',
     { timeout: 120_000 },
