@@ -55,6 +55,11 @@ export class AheadWindow {
     return this.started.size;
   }
 
+  /** Workspaces remembered as lately active (their latest start within `share.activeMs`, pruned lazily). */
+  get rememberedActive(): number {
+    return this.lastStart.size;
+  }
+
   /** Starts of `workspace` in the window. */
   countOf(workspace: string): number {
     return this.perWorkspace.get(workspace)?.n ?? 0;
@@ -71,6 +76,7 @@ export class AheadWindow {
     if (this.share) {
       this.lastStart.delete(workspace);
       this.lastStart.set(workspace, { at: now, weight });
+      this.forgetInactive(now);
     }
   }
 
@@ -127,16 +133,21 @@ export class AheadWindow {
    * lately or still wait here; null when there are none.
    */
   private minWeightOfOthers(workspace: string, now: number): number | null {
-    for (const [ws, { at }] of this.lastStart) {
-      // Oldest first: the rest are later.
-      if (now - at < this.share!.activeMs) break;
-      this.lastStart.delete(ws);
-    }
+    this.forgetInactive(now);
     let min: number | null = null;
     for (const active of [this.lastStart, this.perWorkspace]) {
       for (const [ws, { weight }] of active) if (ws !== workspace && (min === null || weight < min)) min = weight;
     }
     return min;
+  }
+
+  /** Drops the latest starts older than `share.activeMs` (so the map holds the active ones only). */
+  private forgetInactive(now: number): void {
+    for (const [ws, { at }] of this.lastStart) {
+      // Oldest first: the rest are later.
+      if (now - at < this.share!.activeMs) break;
+      this.lastStart.delete(ws);
+    }
   }
 
   private forget(deliveryId: string, workspace: string): void {

@@ -166,6 +166,17 @@ describe('AheadWindow (dispatch pacing)', () => {
       },
     );
 
+    it('forgets workspaces that stopped publishing, however many came and went', () => {
+      const w = new AheadWindow(8, 5_000, 60_000, share);
+      for (let i = 0; i < 10_000; i++) {
+        w.add(`d${i}`, `ws${i}`, i * 1_000);
+        w.pickedUp(`d${i}`, i * 1_000 + 10);
+      }
+      // Only the workspaces of the last 2 s are remembered as active.
+      expect(w.rememberedActive).toBeLessThanOrEqual(2);
+      expect(w.size).toBe(0);
+    });
+
     it('without a share, a workspace is limited by the window alone', () => {
       const w = new AheadWindow(3, 5_000);
       w.add('b0', 'B', 0);
