@@ -25,10 +25,10 @@ const PICKUP_EWMA = 0.1;
 export class AheadWindow {
   /** Delivery id → when its start began and whose it is; a Map iterates in insertion order, oldest first. */
   private readonly started = new Map<string, { at: number; workspace: string }>();
-  /** Workspace → its entries, and its fairness weight at its latest start. */
-  private readonly perWorkspace = new Map<string, { n: number; weight: number }>();
-  /** Workspace → its latest start and weight, while within `share.activeMs` (pruned lazily). */
-  private readonly lastStart = new Map<string, { at: number; weight: number }>();
+  /** Workspace → its entries. */
+  private readonly perWorkspace = new Map<string, number>();
+  /** Workspace → its latest start, while within `share.activeMs` (pruned on each start). */
+  private readonly lastStart = new Map<string, number>();
 
   /** Moving average of the delay between a start and its pickup here (ms). */
   private pickupMs = 0;
@@ -39,9 +39,11 @@ export class AheadWindow {
     readonly maxExpireMs = expireMs * 12,
     /**
      * While another workspace has started something within `activeMs` (or still has a start in
-     * the window), one workspace keeps at most `limit` starts here, times its fairness weight
-     * over the smallest weight of the active workspaces; alone, it may fill the whole window.
-     * Null: no per-workspace share.
+     * the window), one workspace keeps at most `limit` starts here; alone, it may fill the whole
+     * window. Null: no per-workspace share. The share is the same for every workspace: the
+     * fairness weights act where the starts wait (the dispatcher's turns, Temporal's fairness
+     * keys), and a share scaled by the weight made the weighted split noisier (docs/benchmarks.md,
+     * session 9).
      */
     readonly share: AheadShare | null = null,
   ) {}
@@ -62,20 +64,17 @@ export class AheadWindow {
 
   /** Starts of `workspace` in the window. */
   countOf(workspace: string): number {
-    return this.perWorkspace.get(workspace)?.n ?? 0;
+    return this.perWorkspace.get(workspace) ?? 0;
   }
 
-  /**
-   * Counts a start about to be made (before the call, so an early pickup finds it); `weight` is
-   * the workspace's fairness weight.
-   */
-  add(deliveryId: string, workspace: string, now: number, weight = 1): void {
+  /** Counts a start about to be made (before the call, so an early pickup finds it). */
+  add(deliveryId: string, workspace: string, now: number): void {
     this.remove(deliveryId);
     this.started.set(deliveryId, { at: now, workspace });
-    this.perWorkspace.set(workspace, { n: this.countOf(workspace) + 1, weight });
+    this.perWorkspace.set(workspace, this.countOf(workspace) + 1);
     if (this.share) {
       this.lastStart.delete(workspace);
-      this.lastStart.set(workspace, { at: now, weight });
+      this.lastStart.set(workspace, now);
       this.forgetInactive(now);
     }
   }
@@ -108,18 +107,13 @@ export class AheadWindow {
   }
 
   /**
-   * Whether one more start of `workspace` (of fairness `weight`) fits at `now`: room in the
-   * window and, while other workspaces are active, fewer than its share of it. The share grows
-   * with the weight (a workspace of weight 3 beside one of weight 1 keeps 3 shares), so that the
-   * pickups, which follow what is in the window, keep the dispatcher's weighted turns.
+   * Whether one more start of `workspace` fits at `now`: room in the window and, while other
+   * workspaces are active, fewer than its share of it.
    */
-  hasRoomFor(workspace: string, now: number, weight = 1): boolean {
+  hasRoomFor(workspace: string, now: number): boolean {
     if (!this.hasRoom(now)) return false;
-    const count = this.countOf(workspace);
-    if (!this.share || count < this.share.limit) return true;
-    const minWeight = this.minWeightOfOthers(workspace, now);
-    if (minWeight === null) return true;
-    return count < Math.max(1, Math.round((this.share.limit * weight) / Math.min(weight, minWeight)));
+    if (!this.share || this.countOf(workspace) < this.share.limit) return true;
+    return !this.othersActive(workspace, now);
   }
 
   /** When the oldest entry expires, or null when there is none. */
@@ -128,22 +122,18 @@ export class AheadWindow {
     return oldest.done ? null : oldest.value.at + this.currentExpiryMs;
   }
 
-  /**
-   * The smallest fairness weight of the workspaces other than `workspace` that started something
-   * lately or still wait here; null when there are none.
-   */
-  private minWeightOfOthers(workspace: string, now: number): number | null {
+  /** Whether a workspace other than `workspace` started something lately or still waits here. */
+  private othersActive(workspace: string, now: number): boolean {
     this.forgetInactive(now);
-    let min: number | null = null;
     for (const active of [this.lastStart, this.perWorkspace]) {
-      for (const [ws, { weight }] of active) if (ws !== workspace && (min === null || weight < min)) min = weight;
+      for (const ws of active.keys()) if (ws !== workspace) return true;
     }
-    return min;
+    return false;
   }
 
   /** Drops the latest starts older than `share.activeMs` (so the map holds the active ones only). */
   private forgetInactive(now: number): void {
-    for (const [ws, { at }] of this.lastStart) {
+    for (const [ws, at] of this.lastStart) {
       // Oldest first: the rest are later.
       if (now - at < this.share!.activeMs) break;
       this.lastStart.delete(ws);
@@ -152,8 +142,8 @@ export class AheadWindow {
 
   private forget(deliveryId: string, workspace: string): void {
     this.started.delete(deliveryId);
-    const entry = this.perWorkspace.get(workspace);
-    if (entry && entry.n > 1) entry.n--;
+    const n = this.countOf(workspace) - 1;
+    if (n > 0) this.perWorkspace.set(workspace, n);
     else this.perWorkspace.delete(workspace);
   }
 }

@@ -188,8 +188,8 @@ export class Dispatcher {
    * The next delivery: the workspaces with queued work take turns (FairRing), among those that
    * `allowed` accepts.
    */
-  private next(allowed?: (workspace: string, weight: number) => boolean): Item | undefined {
-    const ws = this.ring.take(allowed && ((key) => allowed(key, this.queues.get(key)![0].spec.fairnessWeight ?? 1)));
+  private next(allowed?: (workspace: string) => boolean): Item | undefined {
+    const ws = this.ring.take(allowed);
     if (ws === undefined) return undefined;
     const q = this.queues.get(ws)!;
     const item = q.shift()!;
@@ -217,13 +217,13 @@ export class Dispatcher {
       if (this.ahead && !this.ahead.hasRoom(now)) return this.pumpAtExpiry();
       // While a burst is stored, its workspaces' starts wait; the others' go on. While several
       // workspaces are active, each keeps no more than its share of the window.
-      const item = this.next((ws, weight) => !(held > 0 && this.bursting.has(ws)) && (this.ahead?.hasRoomFor(ws, now, weight) ?? true));
+      const item = this.next((ws) => !(held > 0 && this.bursting.has(ws)) && (this.ahead?.hasRoomFor(ws, now) ?? true));
       if (!item) {
         // Those left wait for a pickup, or for their starts to expire (taken elsewhere).
         if (this.ahead) this.pumpAtExpiry();
         return;
       }
-      this.ahead?.add(item.spec.delivery.id, item.spec.delivery.workspace_id, now, item.spec.fairnessWeight ?? 1);
+      this.ahead?.add(item.spec.delivery.id, item.spec.delivery.workspace_id, now);
       this.inFlight++;
       void this.start(item);
     }

@@ -145,27 +145,6 @@ describe('AheadWindow (dispatch pacing)', () => {
       expect(w.countOf('B')).toBe(0);
     });
 
-    it.each([
-      { weightA: 3, weightB: 1, capA: 6, capB: 2 },
-      { weightA: 1, weightB: 1, capA: 2, capB: 2 },
-      { weightA: 0.5, weightB: 0.25, capA: 4, capB: 2 },
-      { weightA: 1, weightB: 0.001, capA: 2000, capB: 2 },
-      { weightA: 0.001, weightB: 1, capA: 2, capB: 2000 },
-    ])(
-      'a share grows with the weight over the smallest active one: $weightA vs $weightB keeps $capA vs $capB',
-      ({ weightA, weightB, capA, capB }) => {
-        const w = new AheadWindow(10_000, 5_000, 60_000, share);
-        w.add('b', 'B', 0, weightB);
-        w.add('a', 'A', 0, weightA);
-        let a = 1;
-        while (a < 10_000 && w.hasRoomFor('A', 0, weightA)) w.add(`a${a++}`, 'A', 0, weightA);
-        expect(a).toBe(capA);
-        let b = 1;
-        while (b < 10_000 && w.hasRoomFor('B', 0, weightB)) w.add(`b${b++}`, 'B', 0, weightB);
-        expect(b).toBe(capB);
-      },
-    );
-
     it('forgets workspaces that stopped publishing, however many came and went', () => {
       const w = new AheadWindow(8, 5_000, 60_000, share);
       for (let i = 0; i < 10_000; i++) {
