@@ -101,10 +101,11 @@ export const ConfigSchema = z.object({
    */
   HOOKFLOW_DISPATCH_AHEAD: z.coerce.number().int().min(0).max(100_000).optional(),
   /**
-   * One workspace's share of that window while other workspaces are publishing too (started
-   * something in the last 2 s): a busy workspace keeps at most this many starts ahead of the
-   * worker, so another's delivery shares the machine with less of its burst; alone, a workspace
-   * uses the whole window. 0 (or at least HOOKFLOW_DISPATCH_AHEAD) turns the share off.
+   * One workspace's share of that window while a lighter workspace is publishing too (started
+   * something in the last 2 s, nothing waiting for its turn): a busy workspace keeps at most this
+   * many starts ahead of the worker, so the other's delivery shares the machine with less of its
+   * burst; alone, or while every active workspace has a backlog, a workspace uses the whole
+   * window. 0 (or at least HOOKFLOW_DISPATCH_AHEAD) turns the share off.
    */
   HOOKFLOW_DISPATCH_AHEAD_SHARED: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_DISPATCH_AHEAD_SHARED),
   /**

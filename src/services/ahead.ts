@@ -40,10 +40,7 @@ export class AheadWindow {
     /**
      * While another workspace has started something within `activeMs` (or still has a start in
      * the window), one workspace keeps at most `limit` starts here; alone, it may fill the whole
-     * window. Null: no per-workspace share. The share is the same for every workspace: the
-     * fairness weights act where the starts wait (the dispatcher's turns, Temporal's fairness
-     * keys), and a share scaled by the weight made the weighted split noisier (docs/benchmarks.md,
-     * session 9).
+     * window. Null: no per-workspace share. See hasRoomFor for the workspaces that count.
      */
     readonly share: AheadShare | null = null,
   ) {}
@@ -107,13 +104,16 @@ export class AheadWindow {
   }
 
   /**
-   * Whether one more start of `workspace` fits at `now`: room in the window and, while other
-   * workspaces are active, fewer than its share of it.
+   * Whether one more start of `workspace` fits at `now`: room in the window and, while another
+   * workspace is active that has nothing `backlogged` (waiting for its turn in the dispatcher: a
+   * light publisher, whose next start should not queue behind a burst in the worker), fewer than
+   * its share of it. While every active workspace has a backlog, the dispatcher's weighted turns
+   * share the whole window: capping each to the same share there would undo the weights.
    */
-  hasRoomFor(workspace: string, now: number): boolean {
+  hasRoomFor(workspace: string, now: number, backlogged: (workspace: string) => boolean = () => false): boolean {
     if (!this.hasRoom(now)) return false;
     if (!this.share || this.countOf(workspace) < this.share.limit) return true;
-    return !this.othersActive(workspace, now);
+    return !this.othersActive(workspace, now, backlogged);
   }
 
   /** When the oldest entry expires, or null when there is none. */
@@ -122,11 +122,14 @@ export class AheadWindow {
     return oldest.done ? null : oldest.value.at + this.currentExpiryMs;
   }
 
-  /** Whether a workspace other than `workspace` started something lately or still waits here. */
-  private othersActive(workspace: string, now: number): boolean {
+  /**
+   * Whether a workspace other than `workspace` that is not `backlogged` started something lately
+   * or still waits here.
+   */
+  private othersActive(workspace: string, now: number, backlogged: (workspace: string) => boolean): boolean {
     this.forgetInactive(now);
     for (const active of [this.lastStart, this.perWorkspace]) {
-      for (const ws of active.keys()) if (ws !== workspace) return true;
+      for (const ws of active.keys()) if (ws !== workspace && !backlogged(ws)) return true;
     }
     return false;
   }

@@ -184,6 +184,9 @@ export class Dispatcher {
     this.queued++;
   }
 
+  /** Whether the workspace has deliveries waiting for their turn here. */
+  private readonly isQueued = (workspace: string): boolean => this.queues.has(workspace);
+
   /**
    * The next delivery: the workspaces with queued work take turns (FairRing), among those that
    * `allowed` accepts.
@@ -217,7 +220,7 @@ export class Dispatcher {
       if (this.ahead && !this.ahead.hasRoom(now)) return this.pumpAtExpiry();
       // While a burst is stored, its workspaces' starts wait; the others' go on. While several
       // workspaces are active, each keeps no more than its share of the window.
-      const item = this.next((ws) => !(held > 0 && this.bursting.has(ws)) && (this.ahead?.hasRoomFor(ws, now) ?? true));
+      const item = this.next((ws) => !(held > 0 && this.bursting.has(ws)) && (this.ahead?.hasRoomFor(ws, now, this.isQueued) ?? true));
       if (!item) {
         // Those left wait for a pickup, or for their starts to expire (taken elsewhere).
         if (this.ahead) this.pumpAtExpiry();

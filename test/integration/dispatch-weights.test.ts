@@ -5,8 +5,8 @@ import { eventually } from '../helpers/wait';
 
 // Two delivery slots, so the paced dispatcher is where a backlog waits and where the fairness
 // weights have to count: with 2 starts ahead of the worker (the default for 2 slots), and with 8
-// ahead of which one workspace keeps at most 2 while the other is active (the per-workspace
-// share, the same for every weight), which must not undo the weights.
+// ahead and a per-workspace share of 2, which must not undo the weights: it applies only beside
+// a light workspace (one with nothing waiting for its turn), and here both have a backlog.
 describe.each<{ window: string; env: Record<string, string> }>([
   { window: '2 ahead', env: { HOOKFLOW_WORKER_SLOTS: '2' } },
   {

@@ -145,6 +145,26 @@ describe('AheadWindow (dispatch pacing)', () => {
       expect(w.countOf('B')).toBe(0);
     });
 
+    it('does not count another workspace that has a backlog of its own: the weighted turns share the window', () => {
+      const w = new AheadWindow(8, 5_000, 60_000, share);
+      w.add('b0', 'B', 0);
+      const backlogged = new Set(['A', 'B']);
+      const isBacklogged = (ws: string) => backlogged.has(ws);
+      // Both wait for their turns in the dispatcher: A goes past its share, up to the window.
+      let a = 0;
+      while (a < 100 && w.hasRoomFor('A', 10, isBacklogged)) w.add(`a${a++}`, 'A', 10);
+      expect(a).toBe(7);
+      // B's backlog is done (a light publisher again): A is held to its share.
+      backlogged.delete('B');
+      for (let i = 0; i < 4; i++) w.pickedUp(`a${i}`, 20);
+      expect(w.countOf('A')).toBe(3);
+      expect(w.hasRoomFor('A', 20, isBacklogged)).toBe(false);
+      expect(w.hasRoomFor('B', 20, isBacklogged)).toBe(true);
+      // And without B in the window or lately started, A has the window again.
+      w.pickedUp('b0', 30);
+      expect(w.hasRoomFor('A', 2_000, isBacklogged)).toBe(true);
+    });
+
     it('forgets workspaces that stopped publishing, however many came and went', () => {
       const w = new AheadWindow(8, 5_000, 60_000, share);
       for (let i = 0; i < 10_000; i++) {
