@@ -218,8 +218,8 @@ export class Dispatcher {
     else this.pumpAfterHold(held);
     while (this.inFlight < this.concurrency && this.queued) {
       if (this.ahead && !this.ahead.hasRoom(now)) return this.pumpAtExpiry();
-      // While a burst is stored, its workspaces' starts wait; the others' go on. While several
-      // workspaces are active, each keeps no more than its share of the window.
+      // While a burst is stored, its workspaces' starts wait; the others' go on. Beside a light
+      // workspace (active, nothing queued here), each keeps no more than its share of the window.
       const item = this.next((ws) => !(held > 0 && this.bursting.has(ws)) && (this.ahead?.hasRoomFor(ws, now, this.isQueued) ?? true));
       if (!item) {
         // Those left wait for a pickup, or for their starts to expire (taken elsewhere).
