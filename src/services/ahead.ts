@@ -38,9 +38,9 @@ export class AheadWindow {
     readonly expireMs: number,
     readonly maxExpireMs = expireMs * 12,
     /**
-     * While another workspace has started something within `activeMs` (or still has a start in
-     * the window), one workspace keeps at most `limit` starts here; alone, it may fill the whole
-     * window. Null: no per-workspace share. See hasRoomFor for the workspaces that count.
+     * While another workspace with nothing backlogged has started something within `activeMs`
+     * (or still has a start in the window), one workspace keeps at most `limit` starts here;
+     * otherwise it may fill the whole window. Null: no per-workspace share. See hasRoomFor.
      */
     readonly share: AheadShare | null = null,
   ) {}
@@ -54,7 +54,7 @@ export class AheadWindow {
     return this.started.size;
   }
 
-  /** Workspaces remembered as lately active (their latest start within `share.activeMs`, pruned lazily). */
+  /** Workspaces remembered as lately active (their latest start within `share.activeMs`, pruned on each start). */
   get rememberedActive(): number {
     return this.lastStart.size;
   }
@@ -152,7 +152,7 @@ export class AheadWindow {
 }
 
 export interface AheadShare {
-  /** Starts one workspace may keep in the window while others are active. */
+  /** Starts one workspace may keep in the window beside an active workspace with no backlog. */
   limit: number;
   /** How long after its latest start a workspace counts as active. */
   activeMs: number;
@@ -176,7 +176,8 @@ export const DEFAULT_DISPATCH_AHEAD = 8;
 export const AHEAD_EXPIRE_MS = 5_000;
 
 /**
- * One workspace's share of the window while others are active (HOOKFLOW_DISPATCH_AHEAD_SHARED).
+ * One workspace's share of the window beside an active workspace with no backlog
+ * (HOOKFLOW_DISPATCH_AHEAD_SHARED).
  */
 export const DEFAULT_DISPATCH_AHEAD_SHARED = 2;
 
